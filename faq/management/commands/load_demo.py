@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from faq.services import demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the seed FAQ (dotMailer, 26 October 2013) and an upcoming copy. Idempotent."
+
+    def handle(self, *args, **options) -> None:
+        demo_load()
+        self.stdout.write(self.style.SUCCESS("Demo content loaded."))

@@ -1,0 +1,208 @@
+"""Maintenance FAQs: numbered sections, per-service impact entries, the team, comments."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+
+from statuspage.models import MaintenanceWindow, Service
+
+
+class FAQQuerySet(models.QuerySet):
+    def published(self):
+        """FAQs readers may see: published, and on a published window."""
+        return self.filter(published_at__isnull=False, window__published_at__isnull=False)
+
+
+class TeamMember(models.Model):
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=100)
+    bio = models.TextField(blank=True)
+    photo = models.ImageField(upload_to="team/", blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.role}"
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[0] for part in self.name.split()[:2]).upper()
+
+
+class FAQ(models.Model):
+    """The article customers read about one maintenance window."""
+
+    window = models.OneToOneField(MaintenanceWindow, on_delete=models.CASCADE, related_name="faq")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    introduction = MarkdownxField(blank=True, help_text="“About this FAQ”, shown first.")
+    team = models.ManyToManyField(TeamMember, related_name="faqs", blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FAQQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "FAQ"
+        verbose_name_plural = "FAQs"
+        ordering = ["-window__scheduled_start"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("faq:faq_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        """Mirrors ``FAQQuerySet.published`` for a FAQ already loaded with its window."""
+        return self.published_at is not None and self.window.published_at is not None
+
+
+class SectionKind(models.TextChoices):
+    PROSE = "prose", "Prose"
+    CHECKLIST = "checklist", "Checklist of what to do"
+    IMPACT = "impact", "Impact entries"
+    TEAM = "team", "The team"
+
+
+class Section(models.Model):
+    """A heading and Markdown body; numbered sections may hold impact entries."""
+
+    faq = models.ForeignKey(FAQ, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField(default=0)
+    number = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Shown before the heading; impact entries need it."
+    )
+    heading = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=SectionKind.choices, default=SectionKind.PROSE)
+    body = MarkdownxField(blank=True)
+
+    class Meta:
+        ordering = ["position", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["faq", "number"],
+                name="faq_section_number_unique",
+                violation_error_message="Another section of this FAQ has that number.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.heading}" if self.number else self.heading
+
+    @property
+    def anchor(self) -> str:
+        return f"section-{self.number}" if self.number else f"section-p{self.position}"
+
+
+class ImpactLevel(models.TextChoices):
+    """How hard an entry's subject is hit, most severe first."""
+
+    UNAVAILABLE = "unavailable", "Unavailable"
+    NOT_PROCESSED = "not_processed", "Not processed"
+    PARTIAL = "partial", "Partly unavailable"
+    DEGRADED = "degraded", "Degraded"
+    NOT_RECORDED = "not_recorded", "Not recorded"
+    DELAYED = "delayed", "Delayed"
+    UNAFFECTED = "unaffected", "Unaffected"
+
+
+class ImpactEntry(models.Model):
+    """One numbered row: what happens to one service or feature during the window."""
+
+    faq = models.ForeignKey(FAQ, on_delete=models.CASCADE, related_name="impact_entries")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="entries")
+    number = models.PositiveSmallIntegerField(help_text="2 in “1.2”.")
+    subject = models.CharField(
+        max_length=120, blank=True, help_text="A feature such as “Links in emails”."
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.PROTECT,
+        related_name="impact_entries",
+        null=True,
+        blank=True,
+        help_text="The service it concerns; its name is the subject when no subject is given.",
+    )
+    level = models.CharField(max_length=16, choices=ImpactLevel.choices)
+    summary = models.CharField(max_length=200, help_text="What customers will see, in one line.")
+    details = MarkdownxField(blank=True, help_text="The full explanation.")
+    advice = MarkdownxField(blank=True, help_text="What customers should do.")
+    afterwards = models.CharField(
+        max_length=200, blank=True, help_text="What happens after the window."
+    )
+
+    class Meta:
+        verbose_name_plural = "impact entries"
+        ordering = ["section__position", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "number"],
+                name="impact_entry_number_unique",
+                violation_error_message="Another entry of this section has that number.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.title}"
+
+    def clean(self) -> None:
+        errors = {}
+        if not self.subject and not self.service_id:
+            errors["subject"] = "Give a subject, or choose the service the entry is about."
+        if self.section_id and self.faq_id and self.section.faq_id != self.faq_id:
+            errors["section"] = "Choose a section of this FAQ."
+        elif self.section_id and self.section.number is None:
+            errors["section"] = "Impact entries go in a numbered section."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def title(self) -> str:
+        return self.subject or (self.service.name if self.service else "")
+
+    @property
+    def label(self) -> str:
+        return f"{self.section.number}.{self.number}"
+
+    @property
+    def anchor(self) -> str:
+        return f"entry-{self.section.number}-{self.number}"
+
+
+class Comment(models.Model):
+    """A reader's comment under a FAQ, or a staff reply to one."""
+
+    faq = models.ForeignKey(FAQ, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="faq_comments",
+    )
+    author_name = models.CharField(max_length=100)
+    author_organisation = models.CharField(max_length=100, blank=True)
+    author_role = models.CharField(max_length=100, blank=True)
+    body = models.TextField(max_length=5000)
+    is_official = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author_name} on {self.faq}"
+
+    @property
+    def anchor(self) -> str:
+        return f"comment-{self.pk}"

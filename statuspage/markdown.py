@@ -1,0 +1,41 @@
+"""The one Markdown renderer: staff Markdown in, sanitised HTML out.
+
+The admin preview (django-markdownx, via ``MARKDOWNX_MARKDOWNIFY_FUNCTION``)
+and every public page call ``render_markdown``, so what staff preview is what
+readers get, and nothing that nh3's allow-list rejects reaches a page.
+"""
+
+from functools import lru_cache
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+EXTENSIONS = ["markdown.extensions.tables", "markdown.extensions.sane_lists"]
+
+
+# Rendering is pure, and the same few dozen texts are rendered on every page
+# view, so a bounded cache keyed by the text saves most of the work.
+@lru_cache(maxsize=2048)
+def render_markdown(text: str) -> str:
+    """Return safe HTML for ``text``: Markdown rendered, then sanitised by nh3."""
+    html = markdown.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )

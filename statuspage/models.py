@@ -1,0 +1,182 @@
+"""Services customers use and the maintenance windows that affect them."""
+
+import zoneinfo
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+
+
+class ServiceStatus(models.TextChoices):
+    """Atlassian Statuspage's component statuses, mildest first."""
+
+    OPERATIONAL = "operational", "Operational"
+    UNDER_MAINTENANCE = "under_maintenance", "Under maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance", "Degraded performance"
+    PARTIAL_OUTAGE = "partial_outage", "Partial outage"
+    MAJOR_OUTAGE = "major_outage", "Major outage"
+
+
+class MaintenanceStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    IN_PROGRESS = "in_progress", "In progress"
+    VERIFYING = "verifying", "Verifying"
+    COMPLETED = "completed", "Completed"
+    POSTPONED = "postponed", "Postponed"
+    ROLLED_BACK = "rolled_back", "Rolled back"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_MAINTENANCE_STATUSES = (
+    MaintenanceStatus.SCHEDULED,
+    MaintenanceStatus.IN_PROGRESS,
+    MaintenanceStatus.VERIFYING,
+    MaintenanceStatus.POSTPONED,
+)
+ACTIVE_MAINTENANCE_STATUSES = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not a time zone name; use one such as Europe/London.",
+            params={"value": value},
+        )
+
+
+validate_hashtag = RegexValidator(
+    r"^#\w{1,100}$", "A hashtag is # followed by letters, digits or underscores, e.g. #dMmaint."
+)
+
+
+class ServiceGroup(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    """A component customers use, such as “dotMailer API”."""
+
+    group = models.ForeignKey(
+        ServiceGroup, on_delete=models.PROTECT, related_name="services", null=True, blank=True
+    )
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=32, choices=ServiceStatus.choices, default=ServiceStatus.OPERATIONAL
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["group__position", "group__name", "position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("statuspage:service_detail", kwargs={"slug": self.slug})
+
+
+class MaintenanceWindowQuerySet(models.QuerySet):
+    def published(self):
+        """Windows that readers may see, on every channel."""
+        return self.filter(published_at__isnull=False)
+
+    def current(self):
+        """Published windows that are still ahead, under way or awaiting a new date."""
+        return self.published().filter(status__in=OPEN_MAINTENANCE_STATUSES)
+
+    def past(self):
+        return self.published().exclude(status__in=OPEN_MAINTENANCE_STATUSES)
+
+
+class MaintenanceWindow(models.Model):
+    """Planned work on a date, with the services it takes down."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.CharField(
+        max_length=280, help_text="One or two sentences: what happens and what stops working."
+    )
+    scheduled_start = models.DateTimeField(help_text="Stored in UTC.")
+    scheduled_end = models.DateTimeField(help_text="Stored in UTC.")
+    time_zone = models.CharField(
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_time_zone],
+        help_text="The zone customers think in, e.g. Europe/London.",
+    )
+    time_zone_label = models.CharField(
+        max_length=40, blank=True, help_text="How customers name that zone, e.g. “UK time”."
+    )
+    status = models.CharField(
+        max_length=20, choices=MaintenanceStatus.choices, default=MaintenanceStatus.SCHEDULED
+    )
+    hashtag = models.CharField(
+        max_length=101,
+        blank=True,
+        validators=[validate_hashtag],
+        help_text="Progress posts on X carry it, e.g. #dMmaint.",
+    )
+    services = models.ManyToManyField(Service, related_name="maintenance_windows", blank=True)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was announced; empty while it is a draft."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MaintenanceWindowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-scheduled_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scheduled_end__gt=models.F("scheduled_start")),
+                name="maintenance_window_ends_after_start",
+                violation_error_message="The planned end must be after the planned start.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("statuspage:maintenance_detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if (
+            self.scheduled_start
+            and self.scheduled_end
+            and self.scheduled_end <= self.scheduled_start
+        ):
+            raise ValidationError(
+                {"scheduled_end": "The planned end must be after the planned start."}
+            )
+
+    @cached_property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def planned_duration(self) -> timedelta:
+        return self.scheduled_end - self.scheduled_start
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_MAINTENANCE_STATUSES

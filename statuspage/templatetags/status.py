@@ -1,0 +1,29 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+from statuspage.markdown import render_markdown
+from statuspage.timefmt import describe_window
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Staff Markdown as sanitised HTML (see statuspage.markdown)."""
+    return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has sanitised it
+
+
+@register.filter
+def window_times(window) -> str:
+    """“Saturday 26 October 2013, 11:00–15:00 UK time (10:00–14:00 UTC)”."""
+    return describe_window(
+        window.scheduled_start, window.scheduled_end, window.zone, window.time_zone_label
+    )
+
+
+@register.filter
+def hours(duration) -> str:
+    total = int(duration.total_seconds() // 60)
+    h, m = divmod(total, 60)
+    text = f"{h} hour{'s' if h != 1 else ''}" if h else ""
+    return f"{text} {m} min".strip() if m else text

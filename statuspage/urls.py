@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from statuspage import editor, views
+
+status_patterns = [
+    path("", views.home, name="home"),
+    path("services/<slug:slug>/", views.service_detail, name="service_detail"),
+    path("maintenance/<slug:slug>/", views.maintenance_detail, name="maintenance_detail"),
+]
+
+urlpatterns = [
+    path("", include((status_patterns, "statuspage"))),
+    path("faq/", include("faq.urls")),
+    # The names markdownx's widget looks up, served by our guarded views.
+    path("markdownx/markdownify/", editor.preview, name="markdownx_markdownify"),
+    path("markdownx/upload/", editor.upload, name="markdownx_upload"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

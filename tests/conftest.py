@@ -1,0 +1,18 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import StaffFactory
+
+
+@pytest.fixture
+def demo(db):
+    """The seed FAQ loaded as `make run` loads it."""
+    call_command("load_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(StaffFactory(username="editor"))
+    return client

@@ -1,0 +1,121 @@
+"""factory_boy factories for every model the tests build."""
+
+from datetime import UTC, datetime, timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+
+from faq.models import FAQ, Comment, ImpactEntry, ImpactLevel, Section, SectionKind, TeamMember
+from statuspage.models import MaintenanceStatus, MaintenanceWindow, Service, ServiceGroup
+
+START = datetime(2030, 6, 1, 10, 0, tzinfo=UTC)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class ServiceGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceGroup
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+    position = factory.Sequence(int)
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    group = factory.SubFactory(ServiceGroupFactory)
+    name = factory.Sequence(lambda n: f"Service {n}")
+    slug = factory.Sequence(lambda n: f"service-{n}")
+    position = factory.Sequence(int)
+
+
+class MaintenanceWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MaintenanceWindow
+
+    title = factory.Sequence(lambda n: f"Upgrade {n}")
+    slug = factory.Sequence(lambda n: f"upgrade-{n}")
+    summary = "Planned work on the database."
+    scheduled_start = START
+    scheduled_end = factory.LazyAttribute(lambda w: w.scheduled_start + timedelta(hours=4))
+    time_zone = "Europe/London"
+    time_zone_label = "UK time"
+    status = MaintenanceStatus.SCHEDULED
+    hashtag = "#maint"
+    published_at = datetime(2030, 5, 1, tzinfo=UTC)
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.services.set(extracted)
+
+
+class TeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamMember
+
+    name = factory.Sequence(lambda n: f"Engineer {n}")
+    role = "Development Lead"
+    bio = "Keeps the databases humming."
+
+
+class FAQFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FAQ
+
+    window = factory.SubFactory(MaintenanceWindowFactory)
+    title = factory.LazyAttribute(lambda f: f"FAQ: {f.window.title}")
+    slug = factory.LazyAttribute(lambda f: f.window.slug)
+    introduction = "What this work means for you."
+    published_at = datetime(2030, 5, 1, tzinfo=UTC)
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    faq = factory.SubFactory(FAQFactory)
+    position = factory.Sequence(int)
+    number = factory.Sequence(lambda n: n + 1)
+    heading = factory.Sequence(lambda n: f"Question {n}?")
+    kind = SectionKind.IMPACT
+    body = "Some *context*."
+
+
+class ImpactEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImpactEntry
+
+    section = factory.SubFactory(SectionFactory)
+    faq = factory.SelfAttribute("section.faq")
+    number = factory.Sequence(lambda n: n + 1)
+    subject = factory.Sequence(lambda n: f"Feature {n}")
+    level = ImpactLevel.UNAVAILABLE
+    summary = "Shows a maintenance page."
+    details = "The full story."
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    faq = factory.SubFactory(FAQFactory)
+    author = factory.SubFactory(UserFactory)
+    author_name = "Pat"
+    author_organisation = "Acme"
+    body = "When exactly does it start?"
