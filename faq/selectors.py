@@ -26,7 +26,11 @@ class EntryFilter:
             return False
         if self.level and entry.level != self.level:
             return False
-        haystack = f"{entry.label} {entry.title} {entry.summary} {entry.details}".casefold()
+        # The same text that the page's script searches: what the entry shows.
+        haystack = " ".join(
+            [entry.label, entry.title, entry.get_level_display(), entry.summary, entry.advice]
+            + [entry.afterwards, entry.details]
+        ).casefold()
         return all(word in haystack for word in self.words.casefold().split())
 
 

@@ -13,6 +13,12 @@ def demo(db):
 
 
 @pytest.fixture
-def staff_client(client):
+def staff_client(db, client):
     client.force_login(StaffFactory(username="editor"))
     return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher takes a third of a second per user on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

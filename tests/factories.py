@@ -15,6 +15,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
@@ -47,6 +48,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
 class MaintenanceWindowFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = MaintenanceWindow
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Upgrade {n}")
     slug = factory.Sequence(lambda n: f"upgrade-{n}")

@@ -1,0 +1,114 @@
+"""The FAQ page: sections in order, numbered impact entries, the finder, the team, comments."""
+
+import re
+
+import pytest
+
+from tests.factories import (
+    CommentFactory,
+    FAQFactory,
+    ImpactEntryFactory,
+    SectionFactory,
+    ServiceFactory,
+)
+
+FAQ_PAGE = "/faq/dotmailer-database-upgrade-2013/"
+
+
+def _entry_labels(html: str) -> list[str]:
+    return re.findall(r'<span class="impact__num">([\d.]+)</span>', html)
+
+
+def test_faq_page_renders_all_numbered_entries_in_order_with_badges(demo, client):
+    page = client.get(FAQ_PAGE).content.decode()
+    expected = [f"1.{n}" for n in range(1, 9)] + [f"2.{n}" for n in range(1, 18)]
+    assert _entry_labels(page) == [*expected, "3.1", "3.2", "3.3", "3.4"]
+    assert page.count('class="impact impact--unavailable"') == 10
+    assert 'id="entry-2-2"' in page
+    assert "Tracked links show a maintenance error; untracked links still work." in page
+
+
+def test_faq_page_sections_come_in_the_seeds_order(demo, client):
+    page = client.get(FAQ_PAGE).content.decode()
+    headings = [
+        "What is happening?",
+        "Why do I need to know?",
+        "What do I need to do?",
+        "How will my access to services be affected?",
+        "How will my contacts and campaigns be affected?",
+        "What will be the effect on reporting data?",
+        "What differences will I see?",
+        "do you really mean it?",
+        "What are the plans if something doesn’t go as expected?",
+        "How can I find out more information?",
+        "Who will be doing this upgrade work?",
+        "Comments (2)",
+    ]
+    shown = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page)]
+    shown = [h for h in shown if any(wanted in h for wanted in headings)]
+    assert len(shown) == len(headings)
+    assert all(wanted in h for wanted, h in zip(headings, shown, strict=True))
+
+
+def test_faq_page_shows_the_checklist_team_and_official_reply(demo, client):
+    page = client.get(FAQ_PAGE).content.decode()
+    assert 'class="faq-section faq-section--checklist"' in page
+    assert "<li>Please read this FAQ thoroughly.</li>" in page
+    assert page.count('class="card member"') == 5
+    assert "Vic Girling" in page and "TSQL is beautiful" in page
+    assert page.count("Official response") == 1
+    official = page[page.index("comment--official") :]
+    assert "Stoo" in official[:400]
+    assert "Spektrix" in page
+
+
+def test_faq_page_shows_the_window_in_both_zones(demo, client):
+    page = client.get(FAQ_PAGE).content.decode()
+    assert "Saturday 26 October 2013, 11:00–15:00 UK time (10:00–14:00 UTC)" in page
+    assert "Plan for 4 hours." in page
+
+
+def test_choosing_a_service_shows_only_what_affects_it(demo, client):
+    page = client.get(FAQ_PAGE, {"service": "dotsurvey"}).content.decode()
+    assert _entry_labels(page) == ["1.3", "2.8"]
+    assert "Showing <strong data-shown>2</strong> of 29 entries." in page
+    assert '<option value="dotsurvey" selected>' in page
+
+
+def test_choosing_a_level_or_words_narrows_the_entries(demo, client):
+    delayed = client.get(FAQ_PAGE, {"level": "delayed"}).content.decode()
+    assert _entry_labels(delayed) == ["2.7", "2.10", "2.11", "2.12", "2.17"]
+    words = client.get(FAQ_PAGE, {"q": "scheduled SENDS"}).content.decode()
+    assert _entry_labels(words) == ["2.11", "2.12"]
+    both = client.get(FAQ_PAGE, {"service": "dotmailer-api", "level": "unavailable"})
+    assert _entry_labels(both.content.decode()) == ["1.2"]
+
+
+def test_unknown_filter_values_are_ignored_not_errors(demo, client):
+    response = client.get(FAQ_PAGE, {"service": "nope", "level": "<script>", "q": "x" * 5000})
+    assert response.status_code == 200
+    assert "&lt;script&gt;" not in response.content.decode()
+    assert _entry_labels(response.content.decode()) == []
+
+
+@pytest.mark.django_db
+def test_faq_with_an_entry_about_a_service_uses_the_service_name(client):
+    entry = ImpactEntryFactory(subject="", service=ServiceFactory(name="Billing"))
+    page = client.get(entry.faq.get_absolute_url()).content.decode()
+    assert '<h3 class="impact__subject">Billing</h3>' in page
+
+
+@pytest.mark.django_db
+def test_comment_bodies_are_plain_text(client):
+    comment = CommentFactory(body="<b>bold</b>\n\nsecond <script>alert(1)</script>")
+    page = client.get(comment.faq.get_absolute_url()).content.decode()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+
+
+@pytest.mark.django_db
+def test_unnumbered_prose_section_renders_markdown(client):
+    faq = FAQFactory()
+    SectionFactory(faq=faq, number=None, kind="prose", heading="Why?", body="**Because.**")
+    page = client.get(faq.get_absolute_url()).content.decode()
+    assert "<strong>Because.</strong>" in page
