@@ -27,10 +27,8 @@ class EntryFilter:
         if self.level and entry.level != self.level:
             return False
         # The same text that the page's script searches: what the entry shows.
-        haystack = " ".join(
-            [entry.label, entry.title, entry.get_level_display(), entry.summary, entry.advice]
-            + [entry.afterwards, entry.details]
-        ).casefold()
+        shown = (entry.label, entry.title, entry.get_level_display(), entry.summary)
+        haystack = " ".join((*shown, entry.advice, entry.afterwards, entry.details)).casefold()
         return all(word in haystack for word in self.words.casefold().split())
 
 

@@ -26,7 +26,7 @@ def describe_window(start: datetime, end: datetime, zone: tzinfo, zone_label: st
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     utc_start, utc_end = start.astimezone(UTC), end.astimezone(UTC)
     local = _span(local_start, local_end, with_date=True)
-    if local_start.utcoffset() == utc_start.utcoffset() and not zone_label:
+    if local_start.tzname() == "UTC" and not zone_label:
         return f"{local} UTC"
     same_dates = (utc_start.date(), utc_end.date()) == (local_start.date(), local_end.date())
     utc = _span(utc_start, utc_end, with_date=not same_dates)
