@@ -1,8 +1,10 @@
 from django.shortcuts import render
 
 from faq import selectors
+from statuspage.cache import public_page
 
 
+@public_page
 def faq_detail(request, slug: str):
     context = selectors.faq_page(
         slug=slug,

@@ -4,10 +4,13 @@ import zoneinfo
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
 
 
 class ServiceStatus(models.TextChoices):
@@ -28,6 +31,22 @@ class MaintenanceStatus(models.TextChoices):
     POSTPONED = "postponed", "Postponed"
     ROLLED_BACK = "rolled_back", "Rolled back"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class IncidentStatus(models.TextChoices):
+    INVESTIGATING = "investigating", "Investigating"
+    IDENTIFIED = "identified", "Identified"
+    MONITORING = "monitoring", "Monitoring"
+    RESOLVED = "resolved", "Resolved"
+
+
+class IncidentImpact(models.TextChoices):
+    """Statuspage's incident impacts, mildest first."""
+
+    NONE = "none", "None"
+    MINOR = "minor", "Minor"
+    MAJOR = "major", "Major"
+    CRITICAL = "critical", "Critical"
 
 
 OPEN_MAINTENANCE_STATUSES = (
@@ -133,15 +152,25 @@ class MaintenanceWindow(models.Model):
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was announced; empty while it is a draft."
     )
+    auto_advance = models.BooleanField(
+        default=False,
+        help_text="Start and complete automatically at the planned times.",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    postponed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = MaintenanceWindowQuerySet.as_manager()
 
+    kind = "maintenance"
+
     class Meta:
         ordering = ["-scheduled_start"]
+        permissions = [
+            ("transition_maintenancewindow", "Can move maintenance through its lifecycle")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(scheduled_end__gt=models.F("scheduled_start")),
@@ -180,3 +209,158 @@ class MaintenanceWindow(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_MAINTENANCE_STATUSES
+
+    @property
+    def elapsed(self) -> timedelta | None:
+        """Time since the work started, while it is under way."""
+        if not (self.is_active and self.started_at):
+            return None
+        return timezone.now() - self.started_at
+
+    @property
+    def overrun(self) -> timedelta | None:
+        """How far past the planned duration the work has run, if it has."""
+        elapsed = self.elapsed
+        if elapsed is None or elapsed <= self.planned_duration:
+            return None
+        return elapsed - self.planned_duration
+
+    @property
+    def progress_percent(self) -> int:
+        elapsed = self.elapsed or timedelta()
+        return min(100, int(100 * elapsed / self.planned_duration))
+
+
+class IncidentQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False)
+
+    def unresolved(self):
+        return self.published().exclude(status=IncidentStatus.RESOLVED)
+
+    def past(self):
+        return self.published().filter(status=IncidentStatus.RESOLVED)
+
+
+class Incident(models.Model):
+    """Unplanned trouble: what is wrong, how bad, and which services it hits."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    status = models.CharField(
+        max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.INVESTIGATING
+    )
+    impact = models.CharField(
+        max_length=10, choices=IncidentImpact.choices, default=IncidentImpact.MINOR
+    )
+    services = models.ManyToManyField(Service, related_name="incidents", blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    time_zone_label = models.CharField(max_length=40, blank=True)
+    hashtag = models.CharField(max_length=101, blank=True, validators=[validate_hashtag])
+    postmortem = MarkdownxField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    kind = "incident"
+
+    class Meta:
+        ordering = ["-started_at"]
+        permissions = [("transition_incident", "Can move incidents through their lifecycle")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("statuspage:incident_detail", kwargs={"slug": self.slug})
+
+    @cached_property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != IncidentStatus.RESOLVED
+
+
+class StatusUpdateQuerySet(models.QuerySet):
+    def published(self):
+        """Updates readers may see: published, on a published event."""
+        return self.filter(published_at__isnull=False).filter(
+            models.Q(maintenance__published_at__isnull=False)
+            | models.Q(incident__published_at__isnull=False)
+        )
+
+
+class StatusUpdate(models.Model):
+    """A timestamped progress entry on a maintenance window or an incident."""
+
+    maintenance = models.ForeignKey(
+        MaintenanceWindow, on_delete=models.CASCADE, related_name="updates", null=True, blank=True
+    )
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="updates", null=True, blank=True
+    )
+    status = models.CharField(max_length=20, help_text="The status the event moved to.")
+    body = MarkdownxField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="status_updates",
+        help_text="Empty for updates the system posted by itself.",
+    )
+    display_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="Empty for a draft.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StatusUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-display_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(maintenance__isnull=False, incident__isnull=True)
+                    | models.Q(maintenance__isnull=True, incident__isnull=False)
+                ),
+                name="status_update_belongs_to_one_event",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event}: {self.status_label}"
+
+    @property
+    def event(self):
+        return self.maintenance or self.incident
+
+    @property
+    def status_label(self) -> str:
+        choices = MaintenanceStatus if self.maintenance_id else IncidentStatus
+        return dict(choices.choices).get(self.status, self.status)
+
+
+class ServiceChange(models.Model):
+    """One service's status change announced by an update (Statuspage's affected_components)."""
+
+    update = models.ForeignKey(
+        StatusUpdate, on_delete=models.CASCADE, related_name="service_changes"
+    )
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    old_status = models.CharField(max_length=32, choices=ServiceStatus.choices)
+    new_status = models.CharField(max_length=32, choices=ServiceStatus.choices)
+
+    class Meta:
+        ordering = ["service__position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.old_status} → {self.new_status}"

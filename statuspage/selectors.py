@@ -3,10 +3,20 @@
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from statuspage.models import MaintenanceWindow, Service, ServiceStatus
+from statuspage.models import (
+    Incident,
+    IncidentImpact,
+    MaintenanceWindow,
+    Service,
+    ServiceChange,
+    ServiceStatus,
+    StatusUpdate,
+)
 
 
 @dataclass(frozen=True)
@@ -17,54 +27,156 @@ class Indicator:
     description: str
 
 
-_INDICATORS = {
-    ServiceStatus.MAJOR_OUTAGE: Indicator("critical", "Major system outage"),
-    ServiceStatus.PARTIAL_OUTAGE: Indicator("major", "Partial system outage"),
-    ServiceStatus.DEGRADED_PERFORMANCE: Indicator("minor", "Partially degraded service"),
-    ServiceStatus.UNDER_MAINTENANCE: Indicator("maintenance", "Service under maintenance"),
+INDICATORS = [  # mildest first
+    Indicator("none", "All systems operational"),
+    Indicator("maintenance", "Service under maintenance"),
+    Indicator("minor", "Partially degraded service"),
+    Indicator("major", "Partial system outage"),
+    Indicator("critical", "Major system outage"),
+]
+_BY_VALUE = {indicator.value: indicator for indicator in INDICATORS}
+_FROM_SERVICE = {
+    ServiceStatus.OPERATIONAL: "none",
+    ServiceStatus.UNDER_MAINTENANCE: "maintenance",
+    ServiceStatus.DEGRADED_PERFORMANCE: "minor",
+    ServiceStatus.PARTIAL_OUTAGE: "major",
+    ServiceStatus.MAJOR_OUTAGE: "critical",
 }
-ALL_OPERATIONAL = Indicator("none", "All systems operational")
-_SEVERITY = list(ServiceStatus.values)
+_FROM_IMPACT = {
+    IncidentImpact.NONE: "none",
+    IncidentImpact.MINOR: "minor",
+    IncidentImpact.MAJOR: "major",
+    IncidentImpact.CRITICAL: "critical",
+}
 
 
-def overall_indicator(services: list[Service]) -> Indicator:
-    """The indicator of the worst service status."""
-    worst = max((service.status for service in services), key=_SEVERITY.index, default=None)
-    return _INDICATORS.get(worst, ALL_OPERATIONAL)
+def overall_indicator(
+    services: list[Service], incidents: list[Incident], windows: list[MaintenanceWindow]
+) -> Indicator:
+    """The worst of: each service's status, each unresolved incident's impact, and
+    “maintenance” while a window is under way."""
+    values = [_FROM_SERVICE[s.status] for s in services]
+    values += [_FROM_IMPACT[i.impact] for i in incidents if i.is_active]
+    values += ["maintenance" for w in windows if w.is_active]
+    order = [indicator.value for indicator in INDICATORS]
+    return _BY_VALUE[max(values, key=order.index, default="none")]
 
 
-def _windows_with_services(queryset):
-    return queryset.select_related("faq").prefetch_related(
+def _service_changes():
+    return ServiceChange.objects.select_related("service").order_by(
+        "service__group__position", "service__position", "service__name"
+    )
+
+
+def published_updates(limit: int | None = None) -> Prefetch:
+    """Prefetch of an event's published updates, newest first, with service changes."""
+    queryset = StatusUpdate.objects.filter(published_at__isnull=False).prefetch_related(
+        Prefetch("service_changes", queryset=_service_changes())
+    )
+    if limit:
+        queryset = queryset[:limit]
+    return Prefetch("updates", queryset=queryset, to_attr="published_updates")
+
+
+def _with_services(queryset):
+    return queryset.prefetch_related(
         Prefetch("services", queryset=Service.objects.select_related("group"))
     )
 
 
-def home_page() -> dict:
+HOME_UPDATES = 3
+
+
+def active_events() -> dict:
+    """Unresolved incidents and open maintenance, each with its latest updates."""
+    incidents = _with_services(Incident.objects.unresolved()).prefetch_related(
+        published_updates(HOME_UPDATES)
+    )
+    windows = (
+        _with_services(MaintenanceWindow.objects.current())
+        .select_related("faq")
+        .prefetch_related(published_updates(HOME_UPDATES))
+        .order_by("scheduled_start")
+    )
+    return {"active_incidents": list(incidents), "current_windows": list(windows)}
+
+
+def home_live() -> dict:
+    """The part of `/` that open pages fetch again: indicator, events, services."""
     services = list(Service.objects.select_related("group"))
+    events = active_events()
     return {
-        "indicator": overall_indicator(services),
+        **events,
+        "indicator": overall_indicator(
+            services, events["active_incidents"], events["current_windows"]
+        ),
         "service_groups": [
             (group, list(members)) for group, members in groupby(services, key=lambda s: s.group)
         ],
-        "current_windows": list(
-            _windows_with_services(MaintenanceWindow.objects.current()).order_by("scheduled_start")
-        ),
-        "recent_windows": list(
-            MaintenanceWindow.objects.past().select_related("faq").order_by("-scheduled_start")[:5]
-        ),
+        "poll_seconds": settings.STATUS_POLL_SECONDS,
     }
+
+
+def home_page() -> dict:
+    recent = MaintenanceWindow.objects.past().select_related("faq").order_by("-scheduled_start")
+    return {**home_live(), "recent_windows": list(recent[:5])}
 
 
 def service_page(*, slug: str) -> dict:
     service = get_object_or_404(Service.objects.select_related("group"), slug=slug)
-    windows = _windows_with_services(
-        MaintenanceWindow.objects.published().filter(services=service)
+    windows = _with_services(
+        MaintenanceWindow.objects.published().filter(services=service).select_related("faq")
     ).order_by("-scheduled_start")
-    return {"service": service, "windows": list(windows)}
+    incidents = Incident.objects.published().filter(services=service)[:20]
+    return {"service": service, "windows": list(windows), "incidents": list(incidents)}
 
 
-def maintenance_page(*, slug: str) -> dict:
-    window = get_object_or_404(
-        _windows_with_services(MaintenanceWindow.objects.published()), slug=slug
+EVENT_PAGE_UPDATES = 50
+
+
+def _event_page(queryset, *, slug: str, page: str | None) -> dict:
+    event = get_object_or_404(_with_services(queryset), slug=slug)
+    updates = Paginator(
+        event.updates.filter(published_at__isnull=False).prefetch_related(
+            Prefetch("service_changes", queryset=_service_changes())
+        ),
+        EVENT_PAGE_UPDATES,
     )
-    return {"window": window}
+    return {
+        "event": event,
+        "updates": updates.get_page(page),
+        "poll_seconds": settings.STATUS_POLL_SECONDS,
+    }
+
+
+def maintenance_page(*, slug: str, page: str | None = None) -> dict:
+    context = _event_page(
+        MaintenanceWindow.objects.published().select_related("faq"), slug=slug, page=page
+    )
+    return {**context, "window": context["event"]}
+
+
+def incident_page(*, slug: str, page: str | None = None) -> dict:
+    return _event_page(Incident.objects.published(), slug=slug, page=page)
+
+
+HISTORY_PAGE_SIZE = 30
+
+
+def history_page(*, page: str | None = None) -> dict:
+    """Past maintenance and resolved incidents, newest first, grouped by month."""
+    events = sorted(
+        [*MaintenanceWindow.objects.past().select_related("faq"), *Incident.objects.past()],
+        key=lambda event: _event_date(event),
+        reverse=True,
+    )
+    events_page = Paginator(events, HISTORY_PAGE_SIZE).get_page(page)
+    months = [
+        (month, list(items))
+        for month, items in groupby(events_page, key=lambda e: _event_date(e).strftime("%B %Y"))
+    ]
+    return {"months": months, "page": events_page}
+
+
+def _event_date(event):
+    return event.scheduled_start if isinstance(event, MaintenanceWindow) else event.started_at

@@ -60,6 +60,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = env("SITE_NAME", "dotMailer status")
+# How often open pages fetch their timeline again.
+STATUS_POLL_SECONDS = int(env("STATUS_POLL_SECONDS", "15"))
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [

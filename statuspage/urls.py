@@ -6,8 +6,17 @@ from statuspage import editor, views
 
 status_patterns = [
     path("", views.home, name="home"),
+    path("timeline/", views.home_timeline, name="home_timeline"),
+    path("history/", views.history, name="history"),
     path("services/<slug:slug>/", views.service_detail, name="service_detail"),
     path("maintenance/<slug:slug>/", views.maintenance_detail, name="maintenance_detail"),
+    path(
+        "maintenance/<slug:slug>/timeline/",
+        views.maintenance_timeline,
+        name="maintenance_timeline",
+    ),
+    path("incidents/<slug:slug>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<slug:slug>/timeline/", views.incident_timeline, name="incident_timeline"),
 ]
 
 urlpatterns = [

@@ -1,17 +1,50 @@
 from django.shortcuts import render
 
 from statuspage import selectors
+from statuspage.cache import public_page
 
 
+@public_page
 def home(request):
     return render(request, "statuspage/home.html", selectors.home_page())
 
 
+@public_page
+def home_timeline(request):
+    """The active events block of `/`, fetched again by open pages."""
+    return render(request, "statuspage/includes/home_live.html", selectors.home_live())
+
+
+@public_page
 def service_detail(request, slug: str):
     return render(request, "statuspage/service_detail.html", selectors.service_page(slug=slug))
 
 
+@public_page
 def maintenance_detail(request, slug: str):
-    return render(
-        request, "statuspage/maintenance_detail.html", selectors.maintenance_page(slug=slug)
-    )
+    context = selectors.maintenance_page(slug=slug, page=request.GET.get("page"))
+    return render(request, "statuspage/maintenance_detail.html", context)
+
+
+@public_page
+def incident_detail(request, slug: str):
+    context = selectors.incident_page(slug=slug, page=request.GET.get("page"))
+    return render(request, "statuspage/incident_detail.html", context)
+
+
+@public_page
+def maintenance_timeline(request, slug: str):
+    context = selectors.maintenance_page(slug=slug)
+    return render(request, "statuspage/includes/event_live.html", context)
+
+
+@public_page
+def incident_timeline(request, slug: str):
+    context = selectors.incident_page(slug=slug)
+    return render(request, "statuspage/includes/event_live.html", context)
+
+
+@public_page
+def history(request):
+    context = selectors.history_page(page=request.GET.get("page"))
+    return render(request, "statuspage/history.html", context)

@@ -1,8 +1,10 @@
+from datetime import UTC
+
 from django import template
 from django.utils.safestring import mark_safe
 
 from statuspage.markdown import render_markdown
-from statuspage.timefmt import describe_window
+from statuspage.timefmt import describe_window, short_date
 
 register = template.Library()
 
@@ -27,3 +29,14 @@ def hours(duration) -> str:
     h, m = divmod(total, 60)
     text = f"{h} hour{'s' if h != 1 else ''}" if h else ""
     return f"{text} {m} min".strip() if m else text
+
+
+@register.filter
+def event_time(moment, event) -> str:
+    """“26 Oct 2013, 11:05 UK time (10:05 UTC)”: the event's zone first, then UTC."""
+    local = moment.astimezone(event.zone)
+    utc = moment.astimezone(UTC)
+    label = event.time_zone_label or local.tzname()
+    if label == "UTC":
+        return f"{short_date(utc)} {utc.year}, {utc:%H:%M} UTC"
+    return f"{short_date(local)} {local.year}, {local:%H:%M} {label} ({utc:%H:%M} UTC)"

@@ -1,0 +1,250 @@
+"""Every write to services, maintenance windows, incidents and their status updates.
+
+An event's status changes only through these functions: each checks that the
+change is allowed from the current status and records it as a status update.
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from statuspage.models import (
+    Incident,
+    IncidentStatus,
+    MaintenanceStatus,
+    MaintenanceWindow,
+    Service,
+    ServiceChange,
+    ServiceStatus,
+    StatusUpdate,
+)
+
+M = MaintenanceStatus
+# Target status -> the statuses it may be reached from.
+MAINTENANCE_TRANSITIONS = {
+    M.IN_PROGRESS: {M.SCHEDULED, M.POSTPONED},
+    M.VERIFYING: {M.IN_PROGRESS},
+    M.COMPLETED: {M.IN_PROGRESS, M.VERIFYING},
+    M.ROLLED_BACK: {M.IN_PROGRESS, M.VERIFYING},
+    M.POSTPONED: {M.SCHEDULED, M.POSTPONED},
+    M.CANCELLED: {M.SCHEDULED, M.POSTPONED},
+}
+DEFAULT_BODIES = {
+    M.IN_PROGRESS: "The maintenance has started.",
+    M.VERIFYING: "The work is done; we are verifying that everything works.",
+    M.COMPLETED: "The maintenance is complete. All services are back.",
+    M.ROLLED_BACK: "We have restored the system as it was before the work began. No data was lost.",
+    M.POSTPONED: "The maintenance has been postponed.",
+    M.CANCELLED: "The maintenance has been cancelled.",
+    IncidentStatus.INVESTIGATING: "We are investigating the problem again.",
+}
+# The seed FAQ promises at least 14 days' notice of a revised date.
+POSTPONEMENT_NOTICE = timedelta(days=14)
+# An update may be dated ahead (e.g. prepared for the start), but not far ahead.
+MAX_DISPLAY_AHEAD = timedelta(days=1)
+
+
+def _refuse(message: str, field: str | None = None):
+    raise ValidationError({field: message} if field else message)
+
+
+def maintenance_check_transition(*, window: MaintenanceWindow, to: str) -> None:
+    """Raise ValidationError unless ``window`` may move to status ``to``."""
+    if to == window.status:
+        return
+    allowed_from = MAINTENANCE_TRANSITIONS.get(to)
+    if allowed_from is None:
+        _refuse(f"“{to}” is not a maintenance status.", "status")
+    if window.status not in allowed_from:
+        sources = " or ".join(M(s).label.lower() for s in sorted(allowed_from))
+        _refuse(
+            f"This maintenance is {window.get_status_display().lower()}; "
+            f"only {sources} maintenance can become {M(to).label.lower()}.",
+            "status",
+        )
+
+
+def incident_check_transition(*, incident: Incident, to: str) -> None:
+    if to not in IncidentStatus.values:
+        _refuse(f"“{to}” is not an incident status.", "status")
+    if incident.status == IncidentStatus.RESOLVED and to != IncidentStatus.RESOLVED:
+        _refuse("This incident is resolved; reopen it first to post a new status.", "status")
+
+
+@transaction.atomic
+def update_post(
+    *,
+    event: MaintenanceWindow | Incident,
+    author,
+    body: str,
+    status: str = "",
+    service_statuses: dict[Service, str] | None = None,
+    display_at: datetime | None = None,
+    publish: bool = True,
+    new_start: datetime | None = None,
+    new_end: datetime | None = None,
+) -> StatusUpdate:
+    """Write an update on ``event``; when published, apply its status and service changes.
+
+    Raises ValidationError, saving nothing, for an empty body, a date more than a
+    day ahead, or a status the event may not move to.
+    """
+    now = timezone.now()
+    event = type(event).objects.select_for_update().get(pk=event.pk)
+    status = status or event.status
+    if not body.strip():
+        _refuse("Write what is happening; an update cannot be empty.", "body")
+    if display_at and display_at > now + MAX_DISPLAY_AHEAD:
+        _refuse("An update may be dated at most one day ahead.", "display_at")
+    _check_transition(event, status)
+    if new_start or new_end or (status == M.POSTPONED and event.status != M.POSTPONED):
+        _check_new_dates(event, new_start, new_end, now=now)
+    if not publish and (status != event.status or service_statuses):
+        _refuse("Status changes are published at once; post the update instead of a draft.")
+    update = StatusUpdate.objects.create(
+        **{event.kind: event},
+        status=status,
+        body=body.strip(),
+        author=author,
+        display_at=display_at or now,
+        published_at=now if publish else None,
+    )
+    if publish:
+        _apply(event, update, service_statuses or {}, now=now, new_start=new_start, new_end=new_end)
+    return update
+
+
+@transaction.atomic
+def update_publish(*, update: StatusUpdate) -> StatusUpdate:
+    """Publish a draft update."""
+    if update.published_at:
+        return update
+    update.published_at = timezone.now()
+    update.save(update_fields=["published_at", "updated_at"])
+    return update
+
+
+def maintenance_transition(
+    *, window: MaintenanceWindow, to: str, author, body: str = "", **dates
+) -> StatusUpdate:
+    """Move ``window`` to status ``to`` with an update (a default text if ``body`` is empty)."""
+    return update_post(
+        event=window, author=author, body=body or DEFAULT_BODIES[to], status=to, **dates
+    )
+
+
+def incident_reopen(*, incident: Incident, author, body: str = "") -> StatusUpdate:
+    """The explicit way back from resolved: to investigating."""
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status != IncidentStatus.RESOLVED:
+            _refuse("Only a resolved incident can be reopened.")
+        incident.status = IncidentStatus.INVESTIGATING
+        incident.resolved_at = None
+        incident.save(update_fields=["status", "resolved_at", "updated_at"])
+        return update_post(
+            event=incident,
+            author=author,
+            body=body or DEFAULT_BODIES[IncidentStatus.INVESTIGATING],
+        )
+
+
+def maintenance_advance_due(*, now: datetime | None = None) -> list[StatusUpdate]:
+    """Start and complete windows set to advance automatically whose planned time has come."""
+    now = now or timezone.now()
+    due = MaintenanceWindow.objects.published().filter(auto_advance=True)
+    posted = [
+        maintenance_transition(window=window, to=M.IN_PROGRESS, author=None)
+        for window in due.filter(status__in=[M.SCHEDULED, M.POSTPONED], scheduled_start__lte=now)
+    ]
+    posted += [
+        maintenance_transition(window=window, to=M.COMPLETED, author=None)
+        for window in due.filter(status__in=[M.IN_PROGRESS, M.VERIFYING], scheduled_end__lte=now)
+    ]
+    return posted
+
+
+def _check_transition(event, status: str) -> None:
+    if isinstance(event, MaintenanceWindow):
+        maintenance_check_transition(window=event, to=status)
+    else:
+        incident_check_transition(incident=event, to=status)
+
+
+def _check_new_dates(event, new_start, new_end, *, now: datetime) -> None:
+    if not isinstance(event, MaintenanceWindow):
+        _refuse("Only maintenance can be moved to new dates.")
+    if not (new_start and new_end):
+        _refuse("Give the revised start and end of the postponed maintenance.", "new_start")
+    if new_start < now + POSTPONEMENT_NOTICE:
+        _refuse(
+            "We promise at least 14 days' notice of a revised date: the new start must be "
+            f"on or after {(now + POSTPONEMENT_NOTICE):%d %B %Y %H:%M} UTC.",
+            "new_start",
+        )
+    if new_end <= new_start:
+        _refuse("The planned end must be after the planned start.", "new_end")
+
+
+def _apply(event, update: StatusUpdate, service_statuses: dict, *, now, new_start, new_end) -> None:
+    """Apply a published update's status and service changes to the event and services."""
+    fields = ["updated_at"]
+    if update.status != event.status:
+        event.status = update.status
+        fields.append("status")
+        fields += _lifecycle_effects(event, update, service_statuses, now=now)
+    if new_start:
+        event.scheduled_start, event.scheduled_end = new_start, new_end
+        fields += ["scheduled_start", "scheduled_end"]
+    event.save(update_fields=fields)
+    _change_services(update, service_statuses)
+
+
+def _lifecycle_effects(event, update, service_statuses: dict, *, now) -> list[str]:
+    """Side effects of entering ``update.status``; returns the event fields it set."""
+    if isinstance(event, Incident):
+        event.resolved_at = now if update.status == IncidentStatus.RESOLVED else None
+        return ["resolved_at"]
+    if update.status == M.IN_PROGRESS:
+        event.started_at = now
+        for service in event.services.all():
+            service_statuses.setdefault(service, ServiceStatus.UNDER_MAINTENANCE)
+        return ["started_at"]
+    if update.status in {M.COMPLETED, M.ROLLED_BACK}:
+        event.completed_at = now
+        for service, status in _statuses_before(event).items():
+            if service.status == ServiceStatus.UNDER_MAINTENANCE:
+                service_statuses.setdefault(service, status)
+        return ["completed_at"]
+    if update.status == M.POSTPONED:
+        event.postponed_at = now
+        return ["postponed_at"]
+    return []
+
+
+def _statuses_before(window: MaintenanceWindow) -> dict[Service, str]:
+    """Each affected service's status from before the window put it under maintenance."""
+    before = dict.fromkeys(window.services.all(), ServiceStatus.OPERATIONAL)
+    changes = ServiceChange.objects.filter(
+        update__maintenance=window, new_status=ServiceStatus.UNDER_MAINTENANCE
+    )
+    # Newest first, so that the earliest change, the state before any work, wins.
+    for change in changes.select_related("service").order_by("-update__published_at"):
+        before[change.service] = change.old_status
+    return before
+
+
+def _change_services(update: StatusUpdate, service_statuses: dict) -> None:
+    for service, status in service_statuses.items():
+        if status not in ServiceStatus.values:
+            _refuse(f"“{status}” is not a service status.")
+        service.refresh_from_db(fields=["status"])
+        if service.status == status:
+            continue
+        ServiceChange.objects.create(
+            update=update, service=service, old_status=service.status, new_status=status
+        )
+        service.status = status
+        service.save(update_fields=["status", "updated_at"])
