@@ -15,6 +15,7 @@ class StatusUpdateForm(forms.Form):
         label="What is happening",
         widget=AdminMarkdownxWidget(attrs={"rows": 6}),
         help_text="Markdown. Readers see it at once, on the page and in the timeline.",
+        error_messages={"required": "Write what is happening; an update cannot be empty."},
     )
     status = forms.ChoiceField(label="Status")
     publish = forms.BooleanField(

@@ -68,13 +68,12 @@ def _service_changes():
     )
 
 
-def published_updates(limit: int | None = None) -> Prefetch:
-    """Prefetch of an event's published updates, newest first, with service changes."""
-    queryset = StatusUpdate.objects.filter(published_at__isnull=False).prefetch_related(
-        Prefetch("service_changes", queryset=_service_changes())
-    )
-    if limit:
-        queryset = queryset[:limit]
+def published_updates(limit: int) -> Prefetch:
+    """Prefetch of each event's latest published updates, newest first.
+
+    Service changes are left out: the lists that show them are on the event pages.
+    """
+    queryset = StatusUpdate.objects.filter(published_at__isnull=False)[:limit]
     return Prefetch("updates", queryset=queryset, to_attr="published_updates")
 
 

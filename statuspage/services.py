@@ -130,6 +130,8 @@ def maintenance_transition(
     *, window: MaintenanceWindow, to: str, author, body: str = "", **dates
 ) -> StatusUpdate:
     """Move ``window`` to status ``to`` with an update (a default text if ``body`` is empty)."""
+    if window.status == to:
+        _refuse(f"This maintenance is already {window.get_status_display().lower()}.")
     return update_post(
         event=window, author=author, body=body or DEFAULT_BODIES[to], status=to, **dates
     )

@@ -173,6 +173,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SOFT_TIME_LIMIT = 30
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "maintenance-advance-due": {
+        "task": "statuspage.tasks.maintenance_advance_due",
+        "schedule": 60.0,
+    },
+}
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"

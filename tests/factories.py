@@ -6,7 +6,16 @@ import factory
 from django.contrib.auth import get_user_model
 
 from faq.models import FAQ, Comment, ImpactEntry, ImpactLevel, Section, SectionKind, TeamMember
-from statuspage.models import MaintenanceStatus, MaintenanceWindow, Service, ServiceGroup
+from statuspage.models import (
+    Incident,
+    IncidentImpact,
+    IncidentStatus,
+    MaintenanceStatus,
+    MaintenanceWindow,
+    Service,
+    ServiceGroup,
+    StatusUpdate,
+)
 
 START = datetime(2030, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -121,3 +130,32 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author_name = "Pat"
     author_organisation = "Acme"
     body = "When exactly does it start?"
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Slow sends {n}")
+    slug = factory.Sequence(lambda n: f"slow-sends-{n}")
+    impact = IncidentImpact.MINOR
+    status = IncidentStatus.INVESTIGATING
+    published_at = datetime(2030, 5, 1, tzinfo=UTC)
+    started_at = datetime(2030, 5, 1, tzinfo=UTC)
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.services.set(extracted)
+
+
+class StatusUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatusUpdate
+
+    maintenance = factory.SubFactory(MaintenanceWindowFactory)
+    status = factory.LazyAttribute(lambda u: (u.maintenance or u.incident).status)
+    body = factory.Sequence(lambda n: f"Progress note {n}.")
+    display_at = datetime(2030, 6, 1, 10, 30, tzinfo=UTC)
+    published_at = datetime(2030, 6, 1, 10, 30, tzinfo=UTC)

@@ -3,11 +3,13 @@
 import pytest
 
 from faq.models import FAQ
-from statuspage.models import MaintenanceStatus
+from statuspage import services
+from statuspage.models import MaintenanceStatus, MaintenanceWindow, StatusUpdate
 from tests.factories import (
     CommentFactory,
     FAQFactory,
     ImpactEntryFactory,
+    IncidentFactory,
     MaintenanceWindowFactory,
     SectionFactory,
     ServiceFactory,
@@ -15,55 +17,88 @@ from tests.factories import (
     TeamMemberFactory,
 )
 
-HOME_QUERIES = 4  # services+groups; current windows+FAQs; their services; past windows
-FAQ_QUERIES = 6  # FAQ+window; entries+services+sections; sections; window services; team; comments
+# services+groups; incidents; their services; their updates; windows+FAQs; their
+# services; their updates; past windows+FAQs
+HOME_QUERIES = 8
+# the same, less past windows
+HOME_FRAGMENT_QUERIES = 7
+# FAQ+window; entries+services+sections; sections; window services; team; comments
+FAQ_QUERIES = 6
+# window+FAQ; its services+groups; count of updates; a page of updates; their service changes
+EVENT_QUERIES = 5
 FAQ_PATH = "/faq/dotmailer-database-upgrade/"
+EVENT_PATH = "/maintenance/dotmailer-database-upgrade/"
 
 
 def _grow_tenfold() -> None:
     """Add nine times the demo's services, windows, entries, team and comments."""
     faq = FAQ.objects.get(slug="dotmailer-database-upgrade")
     groups = ServiceGroupFactory.create_batch(9 * 4)
-    services = [ServiceFactory(group=groups[i % len(groups)]) for i in range(9 * 8)]
+    services_ = [ServiceFactory(group=groups[i % len(groups)]) for i in range(9 * 8)]
     for i in range(9 * 2):
         window = MaintenanceWindowFactory(
-            services=services[i : i + 5],
+            services=services_[i : i + 5],
             status=MaintenanceStatus.SCHEDULED if i % 2 else MaintenanceStatus.COMPLETED,
         )
         FAQFactory(window=window)
     section = SectionFactory(faq=faq, number=90, position=90)
     for i in range(9 * 29):
-        ImpactEntryFactory(section=section, number=i + 1, service=services[i % len(services)])
+        ImpactEntryFactory(section=section, number=i + 1, service=services_[i % len(services_)])
     faq.team.add(*TeamMemberFactory.create_batch(9 * 5))
     for _ in range(9 * 2):
         CommentFactory(faq=faq)
 
 
-@pytest.mark.parametrize("grow", [False, True], ids=["demo size", "tenfold"])
-def test_home_query_count_is_flat(demo, client, django_assert_num_queries, grow):
-    if grow:
-        _grow_tenfold()
+def _add_updates(count: int) -> None:
+    window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+    incident = IncidentFactory(services=list(window.services.all()))
+    StatusUpdate.objects.bulk_create(
+        StatusUpdate(
+            maintenance=window if i % 2 else None,
+            incident=None if i % 2 else incident,
+            status=window.status if i % 2 else incident.status,
+            body=f"Progress note {i}.",
+            published_at=window.published_at,
+        )
+        for i in range(count)
+    )
+
+
+@pytest.fixture(params=["10 updates", "tenfold data, 1000 updates"])
+def site(request, demo):
+    window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+    services.maintenance_transition(window=window, to=MaintenanceStatus.IN_PROGRESS, author=None)
+    if request.param == "10 updates":
+        _add_updates(9)
+        return 1
+    _grow_tenfold()
+    _add_updates(999)
+    return 10
+
+
+def test_home_query_count_is_flat(site, client, django_assert_num_queries):
     with django_assert_num_queries(HOME_QUERIES):
         assert client.get("/").status_code == 200
+    with django_assert_num_queries(HOME_FRAGMENT_QUERIES):
+        assert client.get("/timeline/").status_code == 200
 
 
-@pytest.mark.parametrize("grow", [False, True], ids=["demo size", "tenfold"])
-def test_faq_page_query_count_is_flat(demo, client, django_assert_num_queries, grow):
-    if grow:
-        _grow_tenfold()
+def test_faq_page_query_count_is_flat(site, client, django_assert_num_queries):
     with django_assert_num_queries(FAQ_QUERIES):
         response = client.get(FAQ_PATH)
     assert response.status_code == 200
-    assert response.content.decode().count('class="impact impact--') == (290 if grow else 29)
+    assert response.content.decode().count('class="impact impact--') == 29 * site
 
 
-@pytest.mark.parametrize("grow", [False, True], ids=["demo size", "tenfold"])
-def test_service_and_maintenance_pages_query_counts_are_flat(
-    demo, client, django_assert_num_queries, grow
-):
-    if grow:
-        _grow_tenfold()
-    with django_assert_num_queries(3):
+def test_event_page_query_count_is_flat(site, client, django_assert_num_queries):
+    with django_assert_num_queries(EVENT_QUERIES):
+        response = client.get(EVENT_PATH)
+    assert response.status_code == 200
+    with django_assert_num_queries(EVENT_QUERIES):
+        assert client.get(f"{EVENT_PATH}timeline/").status_code == 200
+
+
+def test_service_page_query_count_is_flat(site, client, django_assert_num_queries):
+    # service+group; its windows+FAQs; their services; its incidents
+    with django_assert_num_queries(4):
         assert client.get("/services/dotmailer-api/").status_code == 200
-    with django_assert_num_queries(2):
-        assert client.get("/maintenance/dotmailer-database-upgrade/").status_code == 200
