@@ -42,6 +42,9 @@ class FAQ(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     introduction = MarkdownxField(blank=True, help_text="“About this FAQ”, shown first.")
     team = models.ManyToManyField(TeamMember, related_name="faqs", blank=True)
+    comments_open = models.BooleanField(
+        default=True, help_text="Untick to close the comment thread; existing comments stay."
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,6 +85,15 @@ class Section(models.Model):
     heading = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=SectionKind.choices, default=SectionKind.PROSE)
     body = MarkdownxField(blank=True)
+    is_draft = models.BooleanField(default=False, help_text="Drafts are not shown to readers.")
+    source_comment = models.ForeignKey(
+        "Comment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The comment thread this section was drawn from.",
+    )
 
     class Meta:
         ordering = ["position", "number"]
@@ -176,8 +188,38 @@ class ImpactEntry(models.Model):
         return f"entry-{self.section.number}-{self.number}"
 
 
+class CommentStatus(models.TextChoices):
+    VISIBLE = "visible", "Visible"
+    HELD = "held", "Held for review"
+    HIDDEN = "hidden", "Hidden by staff"
+    REMOVED = "removed", "Removed"
+
+
+class Profile(models.Model):
+    """What readers see of an account: its name, organisation and, for staff, role."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    name = models.CharField(max_length=100)
+    organisation = models.CharField(max_length=100, blank=True)
+    role = models.CharField(
+        max_length=100, blank=True, help_text="Staff only: shown on official responses."
+    )
+    notify_replies = models.BooleanField(
+        default=True, help_text="E-mail me when staff reply to my comments."
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Comment(models.Model):
-    """A reader's comment under a FAQ, or a staff reply to one."""
+    """A reader's comment under a FAQ, or a reply to one (one level deep).
+
+    Author name, organisation and role are copied at posting, so the record
+    shows who said what even if the account changes later.
+    """
 
     faq = models.ForeignKey(FAQ, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
@@ -195,14 +237,40 @@ class Comment(models.Model):
     author_role = models.CharField(max_length=100, blank=True)
     body = models.TextField(max_length=5000)
     is_official = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=CommentStatus.choices, default=CommentStatus.VISIBLE
+    )
+    held_reason = models.CharField(max_length=200, blank=True)
+    moderation_reason = models.CharField(max_length=500, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")), name="comment_not_its_own_parent"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.author_name} on {self.faq}"
 
+    def get_absolute_url(self) -> str:
+        return f"{self.faq.get_absolute_url()}#{self.anchor}"
+
     @property
     def anchor(self) -> str:
         return f"comment-{self.pk}"
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == CommentStatus.VISIBLE

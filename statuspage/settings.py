@@ -133,6 +133,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# Comment threads: abuse limits and automatic holds (see faq/services.py).
+COMMENT_RATE_LIMITS = env("COMMENT_RATE_LIMITS", "5/minute,50/day")
+COMMENT_MAX_LENGTH = 5000
+COMMENT_EDIT_MINUTES = 15
+COMMENT_HOLD_WORDS = env_list("COMMENT_HOLD_WORDS")
+# Staff e-mailed about new comments; empty means every active staff user with an address.
+COMMENT_NOTIFY_EMAILS = env_list("COMMENT_NOTIFY_EMAILS")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True

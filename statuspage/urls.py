@@ -22,6 +22,7 @@ status_patterns = [
 urlpatterns = [
     path("", include((status_patterns, "statuspage"))),
     path("faq/", include("faq.urls")),
+    path("accounts/", include("faq.urls_accounts")),
     # The names markdownx's widget looks up, served by our guarded views.
     path("markdownx/markdownify/", editor.preview, name="markdownx_markdownify"),
     path("markdownx/upload/", editor.upload, name="markdownx_upload"),
