@@ -1,17 +1,33 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from markdownx.admin import MarkdownxModelAdmin
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from faq.models import FAQ, Comment, ImpactEntry, Section, TeamMember
+from faq import services
+from faq.models import (
+    FAQ,
+    Comment,
+    CommentStatus,
+    HeldComment,
+    ImpactEntry,
+    Profile,
+    Section,
+    TeamMember,
+)
 
 MARKDOWN_EDITOR = {MarkdownxField: {"widget": AdminMarkdownxWidget(attrs={"rows": 4})}}
 
 
 class SectionInline(admin.StackedInline):
     model = Section
-    fields = [("position", "number", "kind"), "heading", "body"]
+    fields = [("position", "number", "kind", "is_draft"), "heading", "body", "source_comment"]
+    raw_id_fields = ["source_comment"]
     formfield_overrides = MARKDOWN_EDITOR
     extra = 0
 
@@ -68,7 +84,7 @@ class FAQAdmin(MarkdownxModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["team"]
     inlines = [SectionInline, ImpactEntryInline]
-    fields = ["window", "title", "slug", "introduction", "team", "published_at"]
+    fields = ["window", "title", "slug", "introduction", "team", "published_at", "comments_open"]
 
 
 @admin.register(TeamMember)
@@ -78,10 +94,120 @@ class TeamMemberAdmin(admin.ModelAdmin):
     search_fields = ["name", "role"]
 
 
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, widget=forms.TextInput(attrs={"size": 60}), label="Reason (kept)"
+    )
+
+
+def _moderation_action(action: str, description: str, *, needs_reason: bool):
+    """An admin action that runs ``comment_moderate``, asking for a reason when it needs one."""
+
+    def run(modeladmin, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if needs_reason and not form.is_valid():
+            context = {
+                **modeladmin.admin_site.each_context(request),
+                "title": f"{description}: why?",
+                "comments": queryset,
+                "form": form,
+                "action": request.POST["action"],
+                "opts": modeladmin.model._meta,
+            }
+            return TemplateResponse(request, "admin/faq/moderation_reason.html", context)
+        reason = form.cleaned_data["reason"] if needs_reason else ""
+        for comment in queryset:
+            services.comment_moderate(
+                comment=comment, moderator=request.user, action=action, reason=reason
+            )
+        modeladmin.message_user(request, f"{len(queryset)} comment(s): {action} done.")
+        return None
+
+    run.__name__ = action
+    return admin.action(description=description)(run)
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["author_name", "author_organisation", "faq", "is_official", "created_at"]
-    list_filter = ["is_official"]
+    list_display = [
+        "author_name",
+        "author_organisation",
+        "faq",
+        "status",
+        "is_official",
+        "created_at",
+    ]
+    list_filter = ["status", "is_official", "faq"]
     list_select_related = ["faq"]
     search_fields = ["author_name", "author_organisation", "body"]
     raw_id_fields = ["parent", "author"]
+    readonly_fields = [
+        "faq",
+        "parent",
+        "author",
+        "author_name",
+        "author_organisation",
+        "author_role",
+        "body",
+        "is_official",
+        "status",
+        "held_reason",
+        "moderation_reason",
+        "moderated_by",
+        "moderated_at",
+        "created_at",
+        "edited_at",
+    ]
+    actions = [
+        _moderation_action("approve", "Approve (show) the selected comments", needs_reason=False),
+        _moderation_action("hide", "Hide the selected comments", needs_reason=True),
+        _moderation_action("unhide", "Unhide the selected comments", needs_reason=False),
+        _moderation_action("remove", "Remove the selected comments", needs_reason=True),
+        "draft_faq_section",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # comments are written on the FAQ page, where rules and limits apply
+
+    @admin.action(description="Draft a FAQ section from the question and its official reply")
+    def draft_faq_section(self, request, queryset):
+        for comment in queryset:
+            try:
+                section = services.comment_to_draft_section(comment=comment)
+            except ValidationError as error:
+                self.message_user(request, f"{comment}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                url = reverse("admin:faq_faq_change", args=[section.faq_id])
+                self.message_user(
+                    request,
+                    format_html(
+                        'Draft section “{}” added to <a href="{}">{}</a>: edit, then publish it.',
+                        section.heading,
+                        url,
+                        section.faq,
+                    ),
+                    messages.SUCCESS,
+                )
+
+
+@admin.register(HeldComment)
+class HeldCommentAdmin(CommentAdmin):
+    """The moderation queue: comments waiting for a moderator, oldest first."""
+
+    list_display = ["author_name", "faq", "held_reason", "body_start", "created_at"]
+    list_filter = ["faq"]
+    ordering = ["created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=CommentStatus.HELD)
+
+    @admin.display(description="Comment")
+    def body_start(self, obj) -> str:
+        return Truncator(obj.body).chars(120)
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "role", "user", "notify_replies"]
+    search_fields = ["name", "organisation", "user__email"]
+    raw_id_fields = ["user"]

@@ -252,6 +252,7 @@ class Comment(models.Model):
     moderated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -274,3 +275,12 @@ class Comment(models.Model):
     @property
     def is_visible(self) -> bool:
         return self.status == CommentStatus.VISIBLE
+
+
+class HeldComment(Comment):
+    """Comments waiting for a moderator: the admin's review queue."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "comment held for review"
+        verbose_name_plural = "comments held for review"

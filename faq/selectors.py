@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from django.shortcuts import get_object_or_404
 
-from faq.models import FAQ, Comment, ImpactEntry, ImpactLevel, Section
+from faq.models import FAQ, Comment, CommentStatus, ImpactEntry, ImpactLevel, Section
+from faq.services import can_edit
 from statuspage.models import Service
 
 
@@ -42,9 +43,12 @@ class SectionView:
 class Thread:
     comment: Comment
     replies: list[Comment]
+    placeholder: bool = False
 
 
-def faq_page(*, slug: str, service_slug: str = "", level: str = "", words: str = "") -> dict:
+def faq_page(
+    *, slug: str, viewer, service_slug: str = "", level: str = "", words: str = ""
+) -> dict:
     faq = get_object_or_404(FAQ.objects.published().select_related("window"), slug=slug)
     entries = list(
         faq.impact_entries.select_related("service", "section").order_by(
@@ -63,7 +67,7 @@ def faq_page(*, slug: str, service_slug: str = "", level: str = "", words: str =
     for entry in entries:
         if chosen.matches(entry):
             by_section[entry.section_id].append(entry)
-    sections = [SectionView(s, by_section[s.pk]) for s in faq.sections.all()]
+    sections = [SectionView(s, by_section[s.pk]) for s in faq.sections.filter(is_draft=False)]
     shown = sum(len(view.entries) for view in sections)
     counts = Counter(entry.level for entry in entries)
     return {
@@ -80,16 +84,36 @@ def faq_page(*, slug: str, service_slug: str = "", level: str = "", words: str =
         ],
         "levels": ImpactLevel,
         "team": list(faq.team.all()),
-        **_comments(faq),
+        **_comments(faq, viewer),
     }
 
 
-def _comments(faq: FAQ) -> dict:
-    """Top-level comments oldest first, each with its replies."""
+def _comments(faq: FAQ, viewer) -> dict:
+    """The thread as ``viewer`` may see it: top-level comments oldest first, with replies.
+
+    Readers see visible comments, and their own held ones; staff see everything.
+    A hidden or removed comment with visible replies stays as a placeholder.
+    """
     comments = list(faq.comments.all())
     replies = defaultdict(list)
     for comment in comments:
+        comment.can_edit = can_edit(comment=comment, user=viewer)
         if comment.parent_id:
             replies[comment.parent_id].append(comment)
-    threads = [Thread(c, replies[c.pk]) for c in comments if c.parent_id is None]
-    return {"threads": threads, "comment_count": len(comments)}
+    threads = []
+    for comment in comments:
+        if comment.parent_id is not None:
+            continue
+        shown = [reply for reply in replies[comment.pk] if _may_see(viewer, reply)]
+        if _may_see(viewer, comment):
+            threads.append(Thread(comment, shown))
+        elif shown:
+            threads.append(Thread(comment, shown, placeholder=True))
+    visible = sum(1 for comment in comments if comment.status == CommentStatus.VISIBLE)
+    return {"threads": threads, "comment_count": visible}
+
+
+def _may_see(viewer, comment: Comment) -> bool:
+    if comment.status == CommentStatus.VISIBLE or viewer.is_staff:
+        return True
+    return comment.status == CommentStatus.HELD and comment.author_id == viewer.pk

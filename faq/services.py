@@ -1,216 +1,187 @@
-"""Writes for FAQs. For now: loading the seed FAQ as demo content, idempotently."""
+"""Every write to comment threads: posting, editing, deleting, moderating, closing."""
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+import re
+from datetime import timedelta
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import Truncator
 
-from faq import demo_content as seed
-from faq.models import FAQ, Comment, ImpactEntry, Section, TeamMember
-from statuspage.models import MaintenanceStatus, MaintenanceWindow, Service, ServiceGroup
+from faq.models import FAQ, Comment, CommentStatus, Profile, Section, SectionKind
+from faq.tasks import comment_notify
 
-SEED_SLUG = "dotmailer-database-upgrade-2013"
-UPCOMING_SLUG = "dotmailer-database-upgrade"
-SEED_START = datetime(2013, 10, 26, 10, 0, tzinfo=UTC)
-SEED_ANNOUNCED = datetime(2013, 10, 8, 9, 0, tzinfo=UTC)
-LONDON = ZoneInfo("Europe/London")
+LINK = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
+NEW_ACCOUNT_AGE = timedelta(days=1)
+
+
+def _refuse(message: str, field: str = "body"):
+    raise ValidationError({field: message})
+
+
+def profile_for(user) -> Profile:
+    """The user's profile, created from the account's name if it has none yet."""
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        name = user.get_full_name() or user.get_username()
+        return Profile.objects.create(user=user, name=name[:100])
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        _refuse("Write something before posting.")
+    if len(body) > settings.COMMENT_MAX_LENGTH:
+        _refuse(
+            f"Keep it under {settings.COMMENT_MAX_LENGTH:,} characters (this is {len(body):,})."
+        )
+    return body
+
+
+def _hold_reason(*, author, body: str) -> str:
+    """Why a comment should wait for a moderator, or "" to publish it at once."""
+    if author.is_staff:
+        return ""
+    young = timezone.now() - author.date_joined < NEW_ACCOUNT_AGE
+    if young and LINK.search(body):
+        return "Links from accounts younger than a day"
+    lowered = body.casefold()
+    for word in settings.COMMENT_HOLD_WORDS:
+        if word.casefold() in lowered:
+            return f"Contains “{word}”"
+    return ""
 
 
 @transaction.atomic
-def demo_load(*, now: datetime | None = None) -> None:
-    """Create or refresh the demo content: the 2013 window, a copy ahead of ``now``.
+def comment_post(*, faq: FAQ, author, body: str, parent: Comment | None = None) -> Comment:
+    """Post a comment (or a reply to a top-level one) by a signed-in ``author``.
 
-    Running it again creates nothing twice; the copy is moved ahead again once
-    its date has passed.
+    Staff comments are official responses. Raises ValidationError, saving
+    nothing, when the thread is closed or the comment or its parent is not allowed.
     """
-    now = now or timezone.now()
-    services = _load_services()
-    team = _load_team()
-    _load_window(
-        slug=SEED_SLUG,
-        start=SEED_START,
-        status=MaintenanceStatus.COMPLETED,
-        announced=SEED_ANNOUNCED,
-        services=services,
-        team=team,
-    )
-    upcoming = MaintenanceWindow.objects.filter(slug=UPCOMING_SLUG).first()
-    if upcoming is None or (
-        upcoming.status == MaintenanceStatus.SCHEDULED and upcoming.scheduled_start <= now
-    ):
-        _load_window(
-            slug=UPCOMING_SLUG,
-            start=_next_saturday_11am_london(after=now + timedelta(days=3)),
-            status=MaintenanceStatus.SCHEDULED,
-            announced=now - timedelta(days=2),
-            services=services,
-            team=team,
-        )
-
-
-def _next_saturday_11am_london(*, after: datetime) -> datetime:
-    day = after.astimezone(LONDON).date()
-    day += timedelta(days=(5 - day.weekday()) % 7)
-    return datetime(day.year, day.month, day.day, 11, 0, tzinfo=LONDON).astimezone(UTC)
-
-
-def _load_services() -> dict[str, Service]:
-    services = {}
-    for group_position, (group_name, names) in enumerate(seed.SERVICE_GROUPS):
-        group, _ = ServiceGroup.objects.update_or_create(
-            name=group_name, defaults={"position": group_position}
-        )
-        for position, name in enumerate(names):
-            services[name], _ = Service.objects.get_or_create(
-                slug=slugify(name),
-                defaults={
-                    "name": name,
-                    "group": group,
-                    "position": position,
-                    "description": seed.SERVICE_DESCRIPTIONS[name],
-                },
-            )
-    return services
-
-
-def _load_team() -> list[TeamMember]:
-    return [
-        TeamMember.objects.update_or_create(
-            name=name, defaults={"role": role, "bio": bio, "position": position}
-        )[0]
-        for position, (name, role, bio) in enumerate(seed.TEAM)
-    ]
-
-
-def _load_window(*, slug, start, status, announced, services, team) -> None:
-    end = start + timedelta(hours=4)
-    dates = _DateWords(start)
-    window, _ = MaintenanceWindow.objects.update_or_create(
-        slug=slug,
-        defaults={
-            "title": seed.WINDOW["title"],
-            "summary": seed.WINDOW["summary"],
-            "scheduled_start": start,
-            "scheduled_end": end,
-            "time_zone": seed.WINDOW["time_zone"],
-            "time_zone_label": seed.WINDOW["time_zone_label"],
-            "hashtag": seed.WINDOW["hashtag"],
-            "status": status,
-            "published_at": announced,
-            "started_at": start if status == MaintenanceStatus.COMPLETED else None,
-            "completed_at": end if status == MaintenanceStatus.COMPLETED else None,
-        },
-    )
-    window.services.set([services[name] for name in seed.WINDOW["services"]])
-    faq, _ = FAQ.objects.update_or_create(
-        window=window,
-        defaults={
-            "slug": slug,
-            "title": dates.apply(seed.FAQ_TITLE),
-            "introduction": seed.INTRODUCTION,
-            "published_at": announced,
-        },
-    )
-    faq.team.set(team)
-    sections = {}
-    for position, number, heading, kind, body in seed.SECTIONS:
-        sections[position], _ = Section.objects.update_or_create(
-            faq=faq,
-            position=position,
-            defaults={
-                "number": number,
-                "heading": heading,
-                "kind": kind,
-                "body": dates.apply(body),
-            },
-        )
-    by_number = {section.number: section for section in sections.values() if section.number}
-    for (
-        section_number,
-        number,
-        subject,
-        service,
-        level,
-        summary,
-        details,
-        advice,
-        after,
-    ) in seed.ENTRIES:
-        ImpactEntry.objects.update_or_create(
-            section=by_number[section_number],
-            number=number,
-            defaults={
-                "faq": faq,
-                "subject": subject,
-                "service": services[service],
-                "level": level,
-                "summary": summary,
-                "details": details,
-                "advice": advice,
-                "afterwards": after,
-            },
-        )
-    _load_comments(faq=faq, posted=announced + timedelta(days=1))
-
-
-def _load_comments(*, faq: FAQ, posted: datetime) -> None:
-    customer = _demo_user(seed.CUSTOMER_COMMENT, is_staff=False)
-    staff = _demo_user(seed.STAFF_REPLY, is_staff=True)
-    question, _ = Comment.objects.update_or_create(
+    faq = FAQ.objects.select_for_update().get(pk=faq.pk)
+    if not faq.comments_open:
+        _refuse("Comments on this FAQ are closed.")
+    body = _clean_body(body)
+    if parent is not None:
+        if parent.faq_id != faq.pk:
+            _refuse("That comment is not on this FAQ.", "parent")
+        if parent.parent_id is not None:
+            _refuse("Reply to the comment itself; replies have no replies.", "parent")
+        if parent.status != CommentStatus.VISIBLE:
+            _refuse("That comment is not shown, so it cannot be replied to.", "parent")
+    profile = profile_for(author)
+    held = _hold_reason(author=author, body=body)
+    comment = Comment.objects.create(
         faq=faq,
-        parent=None,
-        author=customer,
-        defaults={
-            "author_name": seed.CUSTOMER_COMMENT["name"],
-            "author_organisation": seed.CUSTOMER_COMMENT["organisation"],
-            "body": seed.CUSTOMER_COMMENT["body"],
-            "created_at": posted,
-        },
+        parent=parent,
+        author=author,
+        author_name=profile.name,
+        author_organisation=profile.organisation,
+        author_role=profile.role if author.is_staff else "",
+        body=body,
+        is_official=author.is_staff,
+        status=CommentStatus.HELD if held else CommentStatus.VISIBLE,
+        held_reason=held,
     )
-    Comment.objects.update_or_create(
-        faq=faq,
-        parent=question,
-        author=staff,
-        defaults={
-            "author_name": seed.STAFF_REPLY["name"],
-            "author_organisation": seed.STAFF_REPLY["organisation"],
-            "author_role": seed.STAFF_REPLY["role"],
-            "body": seed.STAFF_REPLY["body"],
-            "is_official": True,
-            "created_at": posted + timedelta(hours=20),
-        },
+    transaction.on_commit(lambda: comment_notify.delay(comment.pk))
+    return comment
+
+
+def can_edit(*, comment: Comment, user) -> bool:
+    window = timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
+    return (
+        comment.author_id == user.pk
+        and comment.status in {CommentStatus.VISIBLE, CommentStatus.HELD}
+        and timezone.now() - comment.created_at <= window
     )
 
 
-def _demo_user(person: dict, *, is_staff: bool):
-    user, created = get_user_model().objects.get_or_create(
-        username=person["username"],
-        defaults={"first_name": person["name"], "is_staff": is_staff},
+@transaction.atomic
+def comment_edit(*, comment: Comment, user, body: str) -> Comment:
+    """Change one's own comment within the edit window; it is marked as edited."""
+    if comment.author_id != user.pk:
+        raise PermissionDenied("You can only edit your own comments.")
+    if not can_edit(comment=comment, user=user):
+        _refuse(
+            f"Comments can be edited for {settings.COMMENT_EDIT_MINUTES} minutes after posting."
+        )
+    comment.body = _clean_body(body)
+    comment.edited_at = timezone.now()
+    fields = ["body", "edited_at"]
+    held = _hold_reason(author=user, body=comment.body)
+    if held and comment.status == CommentStatus.VISIBLE:
+        comment.status, comment.held_reason = CommentStatus.HELD, held
+        fields += ["status", "held_reason"]
+    comment.save(update_fields=fields)
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, user) -> Comment:
+    """Delete one's own comment: its text goes; a placeholder stays if it has replies."""
+    if comment.author_id != user.pk:
+        raise PermissionDenied("You can only delete your own comments.")
+    comment.status = CommentStatus.REMOVED
+    comment.body = ""
+    comment.save(update_fields=["status", "body"])
+    return comment
+
+
+MODERATION = {
+    "hide": CommentStatus.HIDDEN,
+    "remove": CommentStatus.REMOVED,
+    "unhide": CommentStatus.VISIBLE,
+    "approve": CommentStatus.VISIBLE,
+}
+
+
+@transaction.atomic
+def comment_moderate(*, comment: Comment, moderator, action: str, reason: str = "") -> Comment:
+    """Hide, unhide, approve or remove a comment; hiding and removing need a reason."""
+    if not moderator.is_staff:
+        raise PermissionDenied("Only staff moderate comments.")
+    if action not in MODERATION:
+        _refuse(f"“{action}” is not a moderation action.", "action")
+    reason = reason.strip()
+    if action in {"hide", "remove"} and not reason:
+        _refuse("Give a reason; it is kept for the record.", "reason")
+    comment.status = MODERATION[action]
+    comment.moderation_reason = reason or comment.moderation_reason
+    comment.moderated_by = moderator
+    comment.moderated_at = timezone.now()
+    comment.save(update_fields=["status", "moderation_reason", "moderated_by", "moderated_at"])
+    return comment
+
+
+def faq_set_comments_open(*, faq: FAQ, user, is_open: bool) -> FAQ:
+    if not user.is_staff:
+        raise PermissionDenied("Only staff open and close comments.")
+    faq.comments_open = is_open
+    faq.save(update_fields=["comments_open", "updated_at"])
+    return faq
+
+
+@transaction.atomic
+def comment_to_draft_section(*, comment: Comment) -> Section:
+    """Turn a customer's question and the official reply into a draft FAQ section."""
+    if comment.parent_id is not None or comment.is_official:
+        _refuse("Choose a customer's question, not a reply.", "comment")
+    replies = comment.replies.filter(is_official=True, status=CommentStatus.VISIBLE)
+    answer = replies.order_by("created_at").first()
+    if answer is None:
+        _refuse("This question has no official reply yet.", "comment")
+    question = " ".join(comment.body.split())
+    position = (comment.faq.sections.aggregate(Max("position"))["position__max"] or 0) + 1
+    return Section.objects.create(
+        faq=comment.faq,
+        position=position,
+        heading=Truncator(question).chars(120),
+        kind=SectionKind.PROSE,
+        body=f"> {Truncator(question).words(80)}\n\n{answer.body}",
+        is_draft=True,
+        source_comment=comment,
     )
-    if created:
-        # Demo people cannot log in; staff sign in with accounts of their own.
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
-
-
-class _DateWords:
-    """Rewrites the seed's dates in its prose for a window that starts at ``start``."""
-
-    def __init__(self, start: datetime) -> None:
-        local, end = start.astimezone(LONDON), start + timedelta(hours=4)
-        day = local.day
-        suffix = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-        self.replacements = {
-            "Saturday 26 October 2013": f"{local:%A} {day} {local:%B %Y}",
-            "26th October": f"{day}{suffix} {local:%B}",
-            "10:00 – 14:00 UTC": f"{start:%H:%M} – {end.astimezone(UTC):%H:%M} UTC",
-        }
-
-    def apply(self, text: str) -> str:
-        for old, new in self.replacements.items():
-            text = text.replace(old, new)
-        return text

@@ -5,7 +5,7 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from statuspage.models import (
@@ -94,6 +94,7 @@ def active_events() -> dict:
     windows = (
         _with_services(MaintenanceWindow.objects.current())
         .select_related("faq")
+        .annotate(comment_count=Count("faq__comments", filter=Q(faq__comments__status="visible")))
         .prefetch_related(published_updates(HOME_UPDATES))
         .order_by("scheduled_start")
     )

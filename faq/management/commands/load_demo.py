@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from faq.services import demo_load
+from faq.demo import demo_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,90 @@
+"""Who hears about a comment: staff about every new one, a customer about staff replies."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from faq.models import Comment
+from statuspage import mailer
+
+UNSUBSCRIBE_SALT = "faq.reply-notifications"
+
+
+def unsubscribe_token(user) -> str:
+    return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def user_from_token(token: str):
+    """The user a stop-mails link was made for; raises signing.BadSignature if forged."""
+    return get_user_model().objects.get(pk=signing.loads(token, salt=UNSUBSCRIBE_SALT))
+
+
+def comment_notify(*, comment_id: int) -> None:
+    """Send the mails a new comment calls for, once: a second delivery finds it claimed."""
+    claimed = Comment.objects.filter(pk=comment_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return
+    comment = Comment.objects.select_related("faq", "parent__author__profile").get(pk=comment_id)
+    try:
+        if comment.is_official:
+            _tell_customer(comment)
+        else:
+            _tell_staff(comment)
+    except Exception:
+        # Not sent: release the claim so that the retry sends it.
+        Comment.objects.filter(pk=comment_id).update(notified_at=None)
+        raise
+
+
+def _tell_staff(comment: Comment) -> None:
+    recipients = settings.COMMENT_NOTIFY_EMAILS or list(
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if recipients:
+        mailer.send(
+            to=recipients,
+            template="faq/email/new_comment",
+            context={"comment": comment, "url": settings.SITE_URL + comment.get_absolute_url()},
+        )
+
+
+def _tell_customer(comment: Comment) -> None:
+    parent = comment.parent
+    customer = parent.author if parent else None
+    if not customer or customer.pk == comment.author_id or not customer.email:
+        return
+    profile = getattr(customer, "profile", None)
+    if profile is None or not profile.notify_replies:
+        return
+    stop = settings.SITE_URL + reverse(
+        "faq:stop_reply_mails", kwargs={"token": unsubscribe_token(customer)}
+    )
+    mailer.send(
+        to=[customer.email],
+        template="faq/email/official_reply",
+        context={
+            "comment": comment,
+            "customer": profile,
+            "url": settings.SITE_URL + comment.get_absolute_url(),
+            "stop_url": stop,
+        },
+        headers={
+            "List-Unsubscribe": f"<{stop}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+@transaction.atomic
+def stop_reply_mails(*, user) -> None:
+    profile = user.profile
+    profile.notify_replies = False
+    profile.save(update_fields=["notify_replies"])
