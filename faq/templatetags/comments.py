@@ -1,5 +1,6 @@
 from django import template
 from django.utils.html import linebreaks, urlize
+from django.utils.timesince import timesince
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -12,3 +13,9 @@ def comment_text(text: str) -> str:
     # urlize escaped the reader's text, so this attribute can only be its own.
     html = html.replace('rel="nofollow"', 'rel="nofollow ugc noopener"')
     return mark_safe(linebreaks(html, autoescape=False))  # noqa: S308 - escaped above
+
+
+@register.filter
+def ago(moment) -> str:
+    """“4 hours ago”: the largest unit only, which is all a reader needs."""
+    return f"{timesince(moment, depth=1)} ago"
