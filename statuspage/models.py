@@ -319,6 +319,14 @@ class StatusUpdate(models.Model):
     )
     display_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True, help_text="Empty for a draft.")
+    cross_post = models.BooleanField(
+        default=True, help_text="Post it to X with the event's hashtag when it is published."
+    )
+    x_text = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="Your own words for X; the link and hashtag are added. Empty: a summary.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -364,3 +372,44 @@ class ServiceChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.old_status} → {self.new_status}"
+
+
+class CrossPostState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+    UNCONFIRMED = "unconfirmed", "Check on X"
+
+
+class CrossPost(models.Model):
+    """The outbox row of one update on one channel: what to post, and what became of it."""
+
+    update = models.ForeignKey(StatusUpdate, on_delete=models.CASCADE, related_name="cross_posts")
+    channel = models.CharField(max_length=16, default="x")
+    state = models.CharField(
+        max_length=12, choices=CrossPostState.choices, default=CrossPostState.PENDING
+    )
+    text = models.CharField(max_length=1000)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    reply_to_id = models.CharField(max_length=32, blank=True)
+    remote_id = models.CharField(max_length=32, blank=True)
+    remote_url = models.URLField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["update", "channel"], name="one_cross_post_per_update_and_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.update} → {self.channel}: {self.get_state_display()}"

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from statuspage import x
+from statuspage.crossposting import compose, crosspost_queue
 from statuspage.models import (
     Incident,
     IncidentStatus,
@@ -83,6 +85,8 @@ def update_post(
     service_statuses: dict[Service, str] | None = None,
     display_at: datetime | None = None,
     publish: bool = True,
+    cross_post: bool = True,
+    x_text: str = "",
     new_start: datetime | None = None,
     new_end: datetime | None = None,
 ) -> StatusUpdate:
@@ -101,6 +105,8 @@ def update_post(
     _check_transition(event, status)
     if new_start or new_end or (status == M.POSTPONED and event.status != M.POSTPONED):
         _check_new_dates(event, new_start, new_end, now=now)
+    if x_text.strip():
+        _check_x_text(event, x_text, body=body, status=status)
     if not publish and (status != event.status or service_statuses):
         _refuse("Status changes are published at once; post the update instead of a draft.")
     update = StatusUpdate.objects.create(
@@ -110,9 +116,12 @@ def update_post(
         author=author,
         display_at=display_at or now,
         published_at=now if publish else None,
+        cross_post=cross_post,
+        x_text=x_text.strip(),
     )
     if publish:
         _apply(event, update, service_statuses or {}, now=now, new_start=new_start, new_end=new_end)
+        crosspost_queue(update=update)
     return update
 
 
@@ -123,6 +132,7 @@ def update_publish(*, update: StatusUpdate) -> StatusUpdate:
         return update
     update.published_at = timezone.now()
     update.save(update_fields=["published_at", "updated_at"])
+    crosspost_queue(update=update)
     return update
 
 
@@ -173,6 +183,16 @@ def _check_transition(event, status: str) -> None:
         maintenance_check_transition(window=event, to=status)
     else:
         incident_check_transition(incident=event, to=status)
+
+
+def _check_x_text(event, x_text: str, *, body: str, status: str) -> None:
+    text = compose(event=event, body=body, status_label=status, custom=x_text)
+    length = x.weighted_length(text)
+    if length > x.LIMIT:
+        _refuse(
+            f"With the link and hashtag, the post for X counts {length}; X allows {x.LIMIT}.",
+            "x_text",
+        )
 
 
 def _check_new_dates(event, new_start, new_end, *, now: datetime) -> None:

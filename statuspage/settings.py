@@ -190,7 +190,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "statuspage.tasks.maintenance_advance_due",
         "schedule": 60.0,
     },
+    "crosspost-sweep": {"task": "statuspage.tasks.crosspost_sweep", "schedule": 60.0},
 }
+
+# Cross-posting to X: OAuth 1.0a user-context credentials of the posting account.
+# Without all four the channel is off and cross-posts are marked skipped.
+X_CONSUMER_KEY = env("X_CONSUMER_KEY")
+X_CONSUMER_SECRET = env("X_CONSUMER_SECRET")
+X_ACCESS_TOKEN = env("X_ACCESS_TOKEN")
+X_ACCESS_TOKEN_SECRET = env("X_ACCESS_TOKEN_SECRET")
+X_ACCOUNT = env("X_ACCOUNT")  # the account's handle, for links to its posts
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"

@@ -1,9 +1,21 @@
 from celery import shared_task
 
-from statuspage import services
+from statuspage import crossposting, services
 
 
 @shared_task(ignore_result=True)
 def maintenance_advance_due() -> int:
     """Start and complete self-advancing windows whose time has come (beat: every minute)."""
     return len(services.maintenance_advance_due())
+
+
+@shared_task(ignore_result=True)
+def crosspost_send(crosspost_id: int) -> str:
+    """Send one cross-post outbox row; safe to run twice (the row is claimed first)."""
+    return crossposting.crosspost_send(crosspost_id=crosspost_id)
+
+
+@shared_task(ignore_result=True)
+def crosspost_sweep() -> int:
+    """Re-queue cross-posts whose task was lost (beat: every minute)."""
+    return len(crossposting.crosspost_sweep())
