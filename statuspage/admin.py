@@ -1,14 +1,19 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from markdownx.admin import MarkdownxModelAdmin
 
-from statuspage import services
+from statuspage import crossposting, services, x
 from statuspage.forms import StatusUpdateForm
 from statuspage.models import (
+    CrossPost,
+    CrossPostState,
     Incident,
     IncidentStatus,
     MaintenanceStatus,
@@ -50,7 +55,7 @@ class UpdateInline(admin.TabularInline):
     """The event's updates, newest first; new ones are posted with “Post an update”."""
 
     model = StatusUpdate
-    fields = ["display_at", "status", "body", "author", "published_at"]
+    fields = ["display_at", "status", "body", "author", "published_at", "on_x"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -60,7 +65,27 @@ class UpdateInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
+        return (
+            super().get_queryset(request).select_related("author").prefetch_related("cross_posts")
+        )
+
+    @admin.display(description="On X")
+    def on_x(self, update) -> str:
+        return cross_post_summary(update)
+
+
+def cross_post_summary(update) -> str:
+    """The cross-post's state, link or error, as staff need to see it."""
+    rows = list(update.cross_posts.all())
+    if not rows:
+        return "—" if update.published_at else "Not until published"
+    row = rows[0]
+    if row.remote_url:
+        return format_html(
+            '{} · <a href="{}">view on X</a>', row.get_state_display(), row.remote_url
+        )
+    detail = f" · {row.last_error}" if row.last_error else ""
+    return f"{row.get_state_display()}{detail}"
 
 
 class EventAdmin(MarkdownxModelAdmin):
@@ -77,6 +102,11 @@ class EventAdmin(MarkdownxModelAdmin):
                 "<path:object_id>/post-update/",
                 self.admin_site.admin_view(self.post_update_view),
                 name=f"{opts.app_label}_{opts.model_name}_post_update",
+            ),
+            path(
+                "<path:object_id>/x-preview/",
+                self.admin_site.admin_view(self.x_preview_view),
+                name=f"{opts.app_label}_{opts.model_name}_x_preview",
             ),
             *super().get_urls(),
         ]
@@ -104,6 +134,8 @@ class EventAdmin(MarkdownxModelAdmin):
                     publish=form.cleaned_data["publish"],
                     new_start=form.cleaned_data.get("new_start"),
                     new_end=form.cleaned_data.get("new_end"),
+                    cross_post=form.cleaned_data.get("cross_post", False),
+                    x_text=form.cleaned_data.get("x_text", ""),
                 )
             except ValidationError as error:
                 _add_errors(form, error)
@@ -120,8 +152,30 @@ class EventAdmin(MarkdownxModelAdmin):
             "title": f"Post an update on “{event}”",
             "form": form,
             "media": self.media + form.media,
+            "x_missing": x.missing_credentials(),
+            "preview_url": reverse(
+                f"admin:statuspage_{self.model._meta.model_name}_x_preview", args=[event.pk]
+            ),
         }
         return TemplateResponse(request, "admin/statuspage/post_update.html", context)
+
+    def x_preview_view(self, request, object_id):
+        """The exact post for X and its weighted count, for the form to show while typing."""
+        if not request.user.has_perm("statuspage.add_statusupdate"):
+            raise PermissionDenied
+        event = get_object_or_404(self.model, pk=object_id)
+        status = request.POST.get("status") or event.status
+        label = dict(type(event)._meta.get_field("status").choices).get(status, status)
+        text = crossposting.compose(
+            event=event,
+            body=request.POST.get("body", ""),
+            status_label=label,
+            custom=request.POST.get("x_text", ""),
+        )
+        length = x.weighted_length(text)
+        return JsonResponse(
+            {"text": text, "length": length, "limit": x.LIMIT, "too_long": length > x.LIMIT}
+        )
 
     def _transition(self, request, queryset, to: str, run) -> None:
         for event in queryset:
@@ -258,3 +312,77 @@ class StatusUpdateAdmin(MarkdownxModelAdmin):
         for update in queryset:
             services.update_publish(update=update)
         self.message_user(request, "Published.", messages.SUCCESS)
+
+
+class ConfirmSentForm(forms.Form):
+    url = forms.URLField(label="Link of the post on X", assume_scheme="https")
+
+
+@admin.register(CrossPost)
+class CrossPostAdmin(admin.ModelAdmin):
+    """The X outbox: what went out, what waits, what failed and why."""
+
+    list_display = ["update", "state", "attempts", "next_attempt_at", "link", "last_error"]
+    list_filter = ["state", "channel"]
+    list_select_related = ["update__maintenance", "update__incident"]
+    readonly_fields = [
+        "update",
+        "channel",
+        "state",
+        "text",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sending_since",
+        "reply_to_id",
+        "remote_id",
+        "remote_url",
+        "sent_at",
+    ]
+    actions = ["send_again", "post_now", "confirm_sent"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="On X")
+    def link(self, row) -> str:
+        return format_html('<a href="{}">view</a>', row.remote_url) if row.remote_url else ""
+
+    def _requeue(self, request, queryset, states) -> None:
+        for row in queryset.select_related("update"):
+            if row.state not in states:
+                self.message_user(request, f"{row}: left as it is.", messages.WARNING)
+                continue
+            crossposting.crosspost_retry(row=row)
+            self.message_user(request, f"{row.update}: queued for X again.", messages.SUCCESS)
+
+    @admin.action(description="Retry: send failed or unchecked posts again", permissions=["change"])
+    def send_again(self, request, queryset):
+        self._requeue(request, queryset, {CrossPostState.FAILED, CrossPostState.UNCONFIRMED})
+
+    @admin.action(description="Post now: send skipped posts", permissions=["change"])
+    def post_now(self, request, queryset):
+        if missing := x.missing_credentials():
+            self.message_user(
+                request, f"X is still off: set {', '.join(missing)} first.", messages.ERROR
+            )
+            return
+        self._requeue(request, queryset, {CrossPostState.SKIPPED})
+
+    @admin.action(description="Mark as sent (found on X)", permissions=["change"])
+    def confirm_sent(self, request, queryset):
+        form = ConfirmSentForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid() or queryset.count() != 1:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Which post on X is it?",
+                "rows": queryset,
+                "form": form,
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/statuspage/confirm_sent.html", context)
+        try:
+            crossposting.crosspost_confirm_sent(row=queryset.get(), url=form.cleaned_data["url"])
+        except ValueError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        return None

@@ -80,7 +80,7 @@ def crosspost_queue(*, update: StatusUpdate) -> CrossPost | None:
 
 
 def _enqueue_on_commit(pk: int, countdown: float = 0) -> None:
-    from statuspage.tasks import crosspost_send  # noqa: PLC0415 - tasks import this module
+    from statuspage.tasks import crosspost_send
 
     def enqueue() -> None:
         if countdown and settings.CELERY_TASK_ALWAYS_EAGER:
@@ -198,7 +198,9 @@ def crosspost_sweep(*, now: datetime | None = None) -> list[int]:
 def crosspost_retry(*, row: CrossPost) -> None:
     """Staff: send a failed, skipped or unconfirmed row again, now."""
     if row.state not in (S.FAILED, S.SKIPPED, S.UNCONFIRMED):
-        raise ValueError(f"Only failed, skipped or unchecked posts can be sent again, not {row.state}.")
+        raise ValueError(
+            f"Only failed, skipped or unchecked posts can be sent again, not {row.state}."
+        )
     _save(row, state=S.PENDING, next_attempt_at=timezone.now(), text=compose_for(row.update))
     _enqueue_on_commit(row.pk)
 

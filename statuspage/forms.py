@@ -11,6 +11,9 @@ NO_CHANGE = ""
 class StatusUpdateForm(forms.Form):
     """One step for staff: what is happening, the status it moves to, service changes."""
 
+    class Media:
+        js = ["js/x-preview.js"]
+
     body = forms.CharField(
         label="What is happening",
         widget=AdminMarkdownxWidget(attrs={"rows": 6}),
@@ -20,6 +23,19 @@ class StatusUpdateForm(forms.Form):
     status = forms.ChoiceField(label="Status")
     publish = forms.BooleanField(
         required=False, initial=True, help_text="Untick to save a draft that nobody sees."
+    )
+    cross_post = forms.BooleanField(
+        label="Post to X",
+        required=False,
+        initial=True,
+        help_text="With the event's hashtag, in the event's thread on X.",
+    )
+    x_text = forms.CharField(
+        label="Words for X",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="Optional. Empty: a summary of the update. The link and hashtag are added.",
     )
     display_at = forms.SplitDateTimeField(
         required=False,
@@ -44,6 +60,8 @@ class StatusUpdateForm(forms.Form):
         self.fields["status"].initial = event.status
         if not isinstance(event, MaintenanceWindow):
             del self.fields["new_start"], self.fields["new_end"]
+        if not event.hashtag:
+            del self.fields["cross_post"], self.fields["x_text"]
         self.service_fields = []
         for service in event.services.all():
             name = f"service_{service.pk}"

@@ -19,6 +19,8 @@ STATUS_EDITOR_PERMISSIONS = [
     ("statuspage", "add_statusupdate"),
     ("statuspage", "change_statusupdate"),
     ("statuspage", "view_statusupdate"),
+    ("statuspage", "view_crosspost"),
+    ("statuspage", "change_crosspost"),
     ("faq", "view_faq"),
 ]
 

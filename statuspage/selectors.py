@@ -8,7 +8,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
+from statuspage import x
 from statuspage.models import (
+    CrossPost,
+    CrossPostState,
     Incident,
     IncidentImpact,
     MaintenanceWindow,
@@ -180,3 +183,27 @@ def history_page(*, page: str | None = None) -> dict:
 
 def _event_date(event):
     return event.scheduled_start if isinstance(event, MaintenanceWindow) else event.started_at
+
+
+SOCIAL_POSTS = 100
+
+
+def social_page() -> dict:
+    """Posts sent to X for current and recent events, grouped by event, newest first."""
+    posts = (
+        CrossPost.objects.filter(state=CrossPostState.SENT)
+        .select_related("update__maintenance", "update__incident")
+        .order_by("-sent_at")[:SOCIAL_POSTS]
+    )
+    events = {}
+    for post in posts:
+        events.setdefault(post.update.event, []).append(post)
+    current = [
+        *MaintenanceWindow.objects.current().exclude(hashtag=""),
+        *Incident.objects.unresolved().exclude(hashtag=""),
+    ]
+    hashtags = list(dict.fromkeys(e.hashtag for e in [*current, *events] if e.hashtag))
+    return {
+        "events": list(events.items()),
+        "hashtags": [(tag, x.hashtag_url(tag)) for tag in hashtags],
+    }

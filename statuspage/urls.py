@@ -8,6 +8,7 @@ status_patterns = [
     path("", views.home, name="home"),
     path("timeline/", views.home_timeline, name="home_timeline"),
     path("history/", views.history, name="history"),
+    path("social/", views.social, name="social"),
     path("services/<slug:slug>/", views.service_detail, name="service_detail"),
     path("maintenance/<slug:slug>/", views.maintenance_detail, name="maintenance_detail"),
     path(

@@ -48,3 +48,8 @@ def incident_timeline(request, slug: str):
 def history(request):
     context = selectors.history_page(page=request.GET.get("page"))
     return render(request, "statuspage/history.html", context)
+
+
+@public_page
+def social(request):
+    return render(request, "statuspage/social.html", selectors.social_page())

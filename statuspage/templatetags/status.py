@@ -3,6 +3,7 @@ from datetime import UTC
 from django import template
 from django.utils.safestring import mark_safe
 
+from statuspage import x
 from statuspage.markdown import render_markdown
 from statuspage.timefmt import describe_window, short_date
 
@@ -40,3 +41,8 @@ def event_time(moment, event) -> str:
     if label == "UTC":
         return f"{short_date(utc)} {utc.year}, {utc:%H:%M} UTC"
     return f"{short_date(local)} {local.year}, {local:%H:%M} {label} ({utc:%H:%M} UTC)"
+
+
+@register.filter
+def hashtag_url(hashtag: str) -> str:
+    return x.hashtag_url(hashtag)

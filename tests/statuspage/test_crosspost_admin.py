@@ -1,0 +1,149 @@
+"""What staff see and do about cross-posts in the admin, and the public page of posts on X."""
+
+import pytest
+import responses
+from django.test import TestCase
+from twitter_text import parse_tweet
+
+from statuspage import services
+from statuspage.models import CrossPost
+from tests.factories import MaintenanceWindowFactory
+
+TWEETS = "https://api.twitter.com/2/tweets"
+
+
+@pytest.fixture
+def x_on(settings):
+    settings.X_CONSUMER_KEY = "key"
+    settings.X_CONSUMER_SECRET = "secret"
+    settings.X_ACCESS_TOKEN = "token"
+    settings.X_ACCESS_TOKEN_SECRET = "token-secret"
+    settings.X_ACCOUNT = "dotmailer"
+
+
+@pytest.fixture
+def window(db):
+    return MaintenanceWindowFactory(hashtag="#dMmaint", title="Database upgrade")
+
+
+def _preview(client, window, **data):
+    url = f"/admin/statuspage/maintenancewindow/{window.pk}/x-preview/"
+    return client.post(url, {"body": "Work has started.", "status": "in_progress", **data}).json()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Back at https://example.com/a/very/long/address/that/x/counts/as/twenty/three",
+        "Done 🎉🎉 all good 👍",
+        "メンテナンスは完了しました。ご協力ありがとうございました。",
+        "Mixed: café, naïve, 中文, emoji 🚀 and a link www.example.org/path",
+    ],
+)
+def test_the_preview_count_matches_the_library(staff_client, window, words):
+    preview = _preview(staff_client, window, x_text=words)
+    assert preview["text"].startswith(words)
+    assert preview["text"].endswith(f"{window.get_absolute_url()} #dMmaint")
+    assert preview["length"] == parse_tweet(preview["text"]).weightedLength
+    assert preview["limit"] == 280
+
+
+def test_the_preview_summarises_the_update_when_no_words_are_given(staff_client, window):
+    preview = _preview(staff_client, window, body="**Work** has started.")
+    assert preview["text"].startswith("Database upgrade — In progress: Work has started.")
+    assert not preview["too_long"]
+
+
+def test_over_long_words_for_x_are_refused_by_the_form(staff_client, window):
+    url = f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/"
+    response = staff_client.post(
+        url,
+        {"body": "Started.", "status": "scheduled", "publish": "on", "cross_post": "on",
+         "x_text": "日本 " * 140},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "X allows 280" in response.content.decode()
+    assert not CrossPost.objects.exists()
+    assert not window.updates.exists()
+
+
+def test_the_form_warns_when_x_is_off(staff_client, window):
+    url = f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/"
+    page = staff_client.get(url).content.decode()
+    assert "X is off (X_CONSUMER_KEY, X_CONSUMER_SECRET" in page
+
+
+def test_each_update_shows_its_cross_post_state_and_error(staff_client, window):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.update_post(event=window, author=None, body="Started.")
+    page = staff_client.get(f"/admin/statuspage/maintenancewindow/{window.pk}/change/")
+    assert "Skipped · X is off: X_CONSUMER_KEY" in page.content.decode()
+
+
+def test_post_now_sends_skipped_posts_once_credentials_are_set(staff_client, window, settings):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.update_post(event=window, author=None, body="Started.")
+    row = CrossPost.objects.get()
+    assert row.state == "skipped"
+    data = {"action": "post_now", "_selected_action": [row.pk]}
+    response = staff_client.post("/admin/statuspage/crosspost/", data, follow=True)
+    assert "X is still off: set X_CONSUMER_KEY" in response.content.decode()
+    settings.X_CONSUMER_KEY = settings.X_CONSUMER_SECRET = "k"
+    settings.X_ACCESS_TOKEN = settings.X_ACCESS_TOKEN_SECRET = "t"
+    settings.X_ACCOUNT = "dotmailer"
+    with responses.RequestsMock() as x_api, TestCase.captureOnCommitCallbacks(execute=True):
+        x_api.post(TWEETS, status=201, json={"data": {"id": "42", "text": "x"}})
+        staff_client.post("/admin/statuspage/crosspost/", data)
+    assert len(x_api.calls) == 1
+    row.refresh_from_db()
+    assert (row.state, row.remote_url) == ("sent", "https://x.com/dotmailer/status/42")
+    page = staff_client.get(f"/admin/statuspage/maintenancewindow/{window.pk}/change/")
+    assert 'Sent · <a href="https://x.com/dotmailer/status/42">view on X</a>' in (
+        page.content.decode()
+    )
+
+
+def test_retry_sends_a_failed_post_again(staff_client, window, x_on):
+    with responses.RequestsMock() as x_api, TestCase.captureOnCommitCallbacks(execute=True):
+        x_api.post(TWEETS, status=401, json={"title": "Unauthorized", "detail": "Unauthorized"})
+        services.update_post(event=window, author=None, body="Started.")
+    row = CrossPost.objects.get()
+    assert row.state == "failed"
+    with responses.RequestsMock() as x_api, TestCase.captureOnCommitCallbacks(execute=True):
+        x_api.post(TWEETS, status=201, json={"data": {"id": "43", "text": "x"}})
+        staff_client.post(
+            "/admin/statuspage/crosspost/", {"action": "send_again", "_selected_action": [row.pk]}
+        )
+    row.refresh_from_db()
+    assert (row.state, row.remote_id) == ("sent", "43")
+
+
+def test_an_unchecked_post_is_marked_sent_with_its_link(staff_client, window, x_on):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.update_post(event=window, author=None, body="Started.", cross_post=False)
+    update = window.updates.get()
+    row = CrossPost.objects.create(update=update, text="Started.", state="unconfirmed")
+    data = {"action": "confirm_sent", "_selected_action": [row.pk]}
+    assert (
+        "Which post on X is it?"
+        in staff_client.post("/admin/statuspage/crosspost/", data).content.decode()
+    )
+    staff_client.post(
+        "/admin/statuspage/crosspost/",
+        {**data, "apply": "1", "url": "https://x.com/dotmailer/status/777"},
+    )
+    row.refresh_from_db()
+    assert (row.state, row.remote_id) == ("sent", "777")
+
+
+def test_the_social_page_lists_posts_and_the_hashtag(client, window, x_on):
+    with responses.RequestsMock() as x_api, TestCase.captureOnCommitCallbacks(execute=True):
+        x_api.post(TWEETS, status=201, json={"data": {"id": "900", "text": "x"}})
+        services.update_post(event=window, author=None, body="Copying data.")
+    page = client.get("/social/").content.decode()
+    assert "Follow #dMmaint on X" in page
+    assert 'href="https://x.com/hashtag/dMmaint?f=live"' in page
+    assert 'href="https://x.com/dotmailer/status/900"' in page
+    assert "Copying data." in page
+    assert 'href="/social/"' in client.get("/").content.decode()
+    assert 'href="/social/"' in client.get(window.get_absolute_url()).content.decode()
