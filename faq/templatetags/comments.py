@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import linebreaks, urlize
-from django.utils.timesince import timesince
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 register = template.Library()
 
