@@ -12,7 +12,6 @@ from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
 from tests.factories import StaffFactory
 
 FAQ_PATH = "/faq/dotmailer-database-upgrade/"
-COMMENTS_JS = "/static/js/comments.js"
 STAFF_PASSWORD = "correct horse battery staple"
 CUSTOMER_PASSWORD = "Quiet-lantern-orbit-71"
 MAX_LENGTH = 5000
