@@ -180,7 +180,7 @@ MARKDOWNX_MEDIA_PATH = "uploads/"
 # Without a broker, tasks run in-process; production sets CELERY_BROKER_URL.
 CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL")
 # In-process tasks never reach a broker; naming one stops Celery assuming AMQP on localhost.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://localhost/")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SOFT_TIME_LIMIT = 30
