@@ -27,7 +27,6 @@ FINISHED = (S.SENT, S.FAILED, S.SKIPPED, S.UNCONFIRMED)
 MAX_DELAY = timedelta(minutes=15)
 # Longer than the task's hard time limit: a row “sending” for this long lost its worker.
 STALE_SENDING = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
-ORDER_WAIT = timedelta(seconds=10)
 ELLIPSIS = "…"
 
 
@@ -36,8 +35,14 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_DELAY)
 
 
+_BLOCK_END = re.compile(r"<br\s*/?>|</(p|li|h\d|blockquote|pre|tr|td|th)>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
 def _plain(markdown_text: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", render_markdown(markdown_text))).split())
+    """The update's words without markup: blocks end with a space, inline tags just go."""
+    html = _BLOCK_END.sub(" ", render_markdown(markdown_text))
+    return " ".join(unescape(_TAG.sub("", html)).split())
 
 
 def compose(*, event, body: str, status_label: str, custom: str = "") -> str:
@@ -114,9 +119,10 @@ def crosspost_send(*, crosspost_id: int) -> str:
         _save(row, state=S.SKIPPED, last_error=f"X is off: {missing} not set.")
         return "skipped"
     earlier = _event_rows(row).filter(pk__lt=row.pk)
-    if earlier.exclude(state__in=FINISHED).exists():
-        _save(row, next_attempt_at=now + ORDER_WAIT)
-        _enqueue_on_commit(row.pk, countdown=ORDER_WAIT.total_seconds())
+    blocking = earlier.exclude(state__in=FINISHED).order_by("pk").first()
+    if blocking:
+        # Sent when the earlier one finishes (see _send_next), or by the sweep.
+        _save(row, next_attempt_at=max(blocking.next_attempt_at, now))
         return "waiting for an earlier update"
     previous = earlier.filter(state=S.SENT).order_by("-pk").first()
     reply_to = previous.remote_id if previous else ""
@@ -139,8 +145,17 @@ def _post(row: CrossPost) -> str:
         _enqueue_on_commit(row.pk, countdown=countdown)
         return "will retry"
     except x.PermanentError as error:
-        _save(row, state=S.FAILED, last_error=str(error)[:500])
-        return "failed"
+        if x.is_duplicate(error) and row.attempts > 1:
+            # An earlier attempt that timed out reached X after all.
+            _save(
+                row,
+                state=S.UNCONFIRMED,
+                last_error=f"{error} An earlier try may have posted it."[:500],
+            )
+        else:
+            _save(row, state=S.FAILED, last_error=str(error)[:500])
+        _send_next(row)
+        return row.state
     _save(
         row,
         state=S.SENT,
@@ -154,7 +169,7 @@ def _post(row: CrossPost) -> str:
 
 
 def _send_next(row: CrossPost) -> None:
-    """The event's next waiting row can go now that this one has its id."""
+    """The event's next waiting row can go now that this one is done with."""
     following = _event_rows(row).filter(pk__gt=row.pk, state=S.PENDING).order_by("pk").first()
     if following:
         _save(following, next_attempt_at=timezone.now())
@@ -172,6 +187,7 @@ def _check_sending(row: CrossPost, *, now: datetime) -> str:
             "account, then mark it sent (with its link) or send it again."
         ),
     )
+    _send_next(row)
     return "needs checking"
 
 

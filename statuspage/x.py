@@ -98,6 +98,11 @@ def post(text: str, *, reply_to: str | None = None) -> Post:
     return Post(id=post_id, url=post_url(post_id))
 
 
+def is_duplicate(error: PermanentError) -> bool:
+    """X refused a post because it has one with the same text."""
+    return "duplicate" in str(error).lower()
+
+
 def _reset_time(response) -> datetime | None:
     reset = response.headers.get("x-rate-limit-reset")
     return datetime.fromtimestamp(int(reset), tz=UTC) if reset and reset.isdigit() else None
