@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -151,6 +152,7 @@ class EventAdmin(MarkdownxModelAdmin):
             "original": event,
             "title": f"Post an update on “{event}”",
             "form": form,
+            "adminform": helpers.AdminForm(form, _update_fieldsets(form), {}),
             "media": self.media + form.media,
             "x_missing": x.missing_credentials(),
             "preview_url": reverse(
@@ -185,6 +187,19 @@ class EventAdmin(MarkdownxModelAdmin):
                 self.message_user(request, f"“{event}”: {' '.join(error.messages)}", messages.ERROR)
             else:
                 self.message_user(request, f"“{event}” is now {to}.", messages.SUCCESS)
+
+
+def _update_fieldsets(form) -> list:
+    groups = [
+        (None, ["body", "status", *(name for name, _ in form.service_fields), "publish"]),
+        ("Dates", ["display_at", "new_start", "new_end"]),
+        ("On X", ["cross_post", "x_text"]),
+    ]
+    return [
+        (title, {"fields": [name for name in names if name in form.fields]})
+        for title, names in groups
+        if any(name in form.fields for name in names)
+    ]
 
 
 def _add_errors(form, error: ValidationError) -> None:

@@ -1,5 +1,5 @@
 // Shows staff the exact post for X, and X's own character count, as they type.
-(function () {
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var form = document.getElementById("post-update-form");
   var box = document.getElementById("x-preview");
@@ -26,4 +26,4 @@
     timer = window.setTimeout(refresh, 300);
   });
   refresh();
-})();
+});
