@@ -56,7 +56,7 @@ class UpdateInline(admin.TabularInline):
     """The event's updates, newest first; new ones are posted with “Post an update”."""
 
     model = StatusUpdate
-    fields = ["display_at", "status", "body", "author", "published_at", "on_x"]
+    fields = ["display_at", "status_label", "body", "author", "published_at", "on_x"]
     readonly_fields = fields
     extra = 0
     can_delete = False
