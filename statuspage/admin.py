@@ -252,6 +252,12 @@ class MaintenanceWindowAdmin(EventAdmin):
         ("Announcing", {"fields": ["published_at", "hashtag"]}),
         ("Record", {"fields": ["started_at", "completed_at", "created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        if change and {"scheduled_start", "scheduled_end"} & set(form.changed_data):
+            obj.sequence += 1  # calendars replace a moved window only when this rises
+        super().save_model(request, obj, form, change)
+
     actions = [
         _maintenance_action(MaintenanceStatus.IN_PROGRESS, "Start the selected maintenance"),
         _maintenance_action(MaintenanceStatus.VERIFYING, "Mark as verifying"),

@@ -159,6 +159,9 @@ class MaintenanceWindow(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     postponed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sequence = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Raised each time the window moves or is cancelled."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

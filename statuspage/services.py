@@ -220,6 +220,10 @@ def _apply(event, update: StatusUpdate, service_statuses: dict, *, now, new_star
     if new_start:
         event.scheduled_start, event.scheduled_end = new_start, new_end
         fields += ["scheduled_start", "scheduled_end"]
+    if new_start or (update.status == M.CANCELLED and "status" in fields):
+        # Calendars that subscribed to the window replace their copy when this rises.
+        event.sequence += 1
+        fields.append("sequence")
     event.save(update_fields=fields)
     _change_services(update, service_statuses)
 
