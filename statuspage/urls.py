@@ -22,6 +22,8 @@ status_patterns = [
 
 urlpatterns = [
     path("", include((status_patterns, "statuspage"))),
+    path("api/v2/", include("statuspage.urls_api")),
+    path("", include("statuspage.urls_feeds")),
     path("faq/", include("faq.urls")),
     path("accounts/", include("faq.urls_accounts")),
     # The names markdownx's widget looks up, served by our guarded views.

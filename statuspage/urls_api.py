@@ -1,0 +1,3 @@
+"""The Statuspage-compatible JSON API, at /api/v2/."""
+
+urlpatterns: list = []
