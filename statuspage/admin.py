@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -10,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from markdownx.admin import MarkdownxModelAdmin
 
-from statuspage import crossposting, services, x
+from statuspage import crossposting, services, subscriptions, x
 from statuspage.forms import StatusUpdateForm
 from statuspage.models import (
     CrossPost,
@@ -19,9 +20,12 @@ from statuspage.models import (
     IncidentStatus,
     MaintenanceStatus,
     MaintenanceWindow,
+    Notification,
     Service,
     ServiceGroup,
     StatusUpdate,
+    Subscriber,
+    Webhook,
 )
 
 admin.site.site_header = f"{settings.SITE_NAME}: staff"
@@ -189,6 +193,16 @@ class EventAdmin(MarkdownxModelAdmin):
                 self.message_user(request, f"“{event}” is now {to}.", messages.SUCCESS)
 
 
+def _tell_subscribers(event, form, *, moved: bool) -> None:
+    """Announce an event when it is first published, and a window when it moves."""
+    if not event.published_at:
+        return
+    if "published_at" in form.changed_data and form.initial.get("published_at") is None:
+        transaction.on_commit(lambda: subscriptions.notify_announced(event=event))
+    elif moved:
+        transaction.on_commit(lambda: subscriptions.notify_moved(window=event))
+
+
 def _update_fieldsets(form) -> list:
     groups = [
         (None, ["body", "status", *(name for name, _ in form.service_fields), "publish"]),
@@ -254,9 +268,11 @@ class MaintenanceWindowAdmin(EventAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        if change and {"scheduled_start", "scheduled_end"} & set(form.changed_data):
+        moved = change and {"scheduled_start", "scheduled_end"} & set(form.changed_data)
+        if moved:
             obj.sequence += 1  # calendars replace a moved window only when this rises
         super().save_model(request, obj, form, change)
+        _tell_subscribers(obj, form, moved=moved)
 
     actions = [
         _maintenance_action(MaintenanceStatus.IN_PROGRESS, "Start the selected maintenance"),
@@ -291,6 +307,10 @@ class IncidentAdmin(EventAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["status"] if obj is None else ["status", "resolved_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _tell_subscribers(obj, form, moved=False)
 
     @admin.action(description="Resolve the selected incidents", permissions=["transition"])
     def resolve(self, request, queryset):
@@ -407,3 +427,37 @@ class CrossPostAdmin(admin.ModelAdmin):
         except ValueError as error:
             self.message_user(request, str(error), messages.ERROR)
         return None
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "confirmed_at", "unsubscribed_at", "bounced_at", "created_at"]
+    list_filter = [
+        ("confirmed_at", admin.EmptyFieldListFilter),
+        ("bounced_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["email"]
+    filter_horizontal = ["services"]
+    readonly_fields = ["confirmed_at", "unsubscribed_at", "bounced_at", "created_at"]
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["url", "email", "confirmed_at", "disabled_at", "failures"]
+    search_fields = ["url", "email"]
+    filter_horizontal = ["services"]
+    readonly_fields = ["confirmed_at", "disabled_at", "disabled_reason", "failures", "created_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The e-mail and webhook outbox."""
+
+    list_display = ["topic", "channel", "subscriber", "webhook", "state", "attempts", "last_error"]
+    list_filter = ["state", "channel"]
+    list_select_related = ["subscriber", "webhook"]
+    search_fields = ["topic", "subscriber__email", "webhook__url"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -39,7 +39,7 @@ _BLOCK_END = re.compile(r"<br\s*/?>|</(p|li|h\d|blockquote|pre|tr|td|th)>", re.I
 _TAG = re.compile(r"<[^>]+>")
 
 
-def _plain(markdown_text: str) -> str:
+def plain_text(markdown_text: str) -> str:
     """The update's words without markup: blocks end with a space, inline tags just go."""
     html = _BLOCK_END.sub(" ", render_markdown(markdown_text))
     return " ".join(unescape(_TAG.sub("", html)).split())
@@ -54,7 +54,7 @@ def compose(*, event, body: str, status_label: str, custom: str = "") -> str:
     tail = f"\n\n{settings.SITE_URL}{event.get_absolute_url()} {event.hashtag}".rstrip()
     if custom.strip():
         return custom.strip() + tail
-    words = f"{event.title} — {status_label}: {_plain(body)}".split(" ")
+    words = f"{event.title} — {status_label}: {plain_text(body)}".split(" ")
     text = " ".join(words) + tail
     while x.weighted_length(text) > x.LIMIT and len(words) > 1:
         words.pop()

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
 from markdownx.widgets import AdminMarkdownxWidget
 
-from statuspage.models import MaintenanceStatus, MaintenanceWindow, ServiceStatus
+from statuspage.models import MaintenanceStatus, MaintenanceWindow, Service, ServiceStatus
 from statuspage.services import MAINTENANCE_TRANSITIONS
 
 NO_CHANGE = ""
@@ -98,3 +98,30 @@ class StatusUpdateForm(forms.Form):
             for name, service in self.service_fields
             if self.cleaned_data.get(name)
         }
+
+
+class _ServicesField(forms.ModelMultipleChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Service.objects.select_related("group"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label="Only these services",
+            help_text="Choose none to hear about everything.",
+            **kwargs,
+        )
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label="Your e-mail address", max_length=254)
+    services = _ServicesField()
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label="Webhook address (https://)", max_length=500, assume_scheme="https")
+    email = forms.EmailField(label="Your e-mail address", help_text="To confirm it.")
+    services = _ServicesField()
+
+
+class ManageForm(forms.Form):
+    services = _ServicesField()

@@ -12,3 +12,9 @@ def send(*, to: list[str], template: str, context: dict, headers: dict | None = 
     body = render_to_string(f"{template}.txt", context)
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to, headers=headers)
     return message.send()
+
+
+def send_text(*, to: str, subject: str, body: str, headers: dict | None = None) -> int:
+    """Send an already written message; SMTP errors are the caller's to handle."""
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers=headers)
+    return message.send()

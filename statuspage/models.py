@@ -416,3 +416,106 @@ class CrossPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.update} → {self.channel}: {self.get_state_display()}"
+
+
+class Subscriber(models.Model):
+    """An e-mail address told about maintenance and incidents, for all services or some."""
+
+    email = models.EmailField(unique=True)
+    services = models.ManyToManyField(
+        Service, related_name="subscribers", blank=True, help_text="None chosen: all services."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.confirmed_at) and not (self.unsubscribed_at or self.bounced_at)
+
+
+class Webhook(models.Model):
+    """An HTTPS address that receives each event as JSON, signed with its own secret."""
+
+    url = models.URLField(max_length=500)
+    email = models.EmailField(help_text="Its owner, who confirms it and hears if it is turned off.")
+    secret = models.CharField(max_length=64, editable=False)
+    services = models.ManyToManyField(Service, related_name="webhooks", blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0, help_text="Failed deliveries in a row.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.confirmed_at) and not self.disabled_at
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """The outbox row of one message to one subscriber or webhook, sent by a task."""
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    webhook = models.ForeignKey(
+        Webhook, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    channel = models.CharField(
+        max_length=10,
+        choices=[("email", "E-mail"), ("webhook", "Webhook")],
+        help_text="A webhook's owner also gets e-mail (to confirm it, or when it is turned off).",
+    )
+    topic = models.CharField(max_length=100, help_text="What it is about, e.g. update:42.")
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(help_text="The e-mail's text, or the webhook's JSON.")
+    state = models.CharField(
+        max_length=10, choices=NotificationState.choices, default=NotificationState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "topic"], name="one_notification_per_subscriber_and_topic"
+            ),
+            models.UniqueConstraint(
+                fields=["webhook", "topic"], name="one_notification_per_webhook_and_topic"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(subscriber__isnull=False, webhook__isnull=True)
+                    | models.Q(subscriber__isnull=True, webhook__isnull=False)
+                ),
+                name="notification_has_one_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} → {self.subscriber or self.webhook}"

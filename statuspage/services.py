@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from statuspage import x
+from statuspage import subscriptions, x
 from statuspage.crossposting import compose, crosspost_queue
 from statuspage.models import (
     Incident,
@@ -121,7 +121,7 @@ def update_post(
     )
     if publish:
         _apply(event, update, service_statuses or {}, now=now, new_start=new_start, new_end=new_end)
-        crosspost_queue(update=update)
+        _announce(update)
     return update
 
 
@@ -132,8 +132,14 @@ def update_publish(*, update: StatusUpdate) -> StatusUpdate:
         return update
     update.published_at = timezone.now()
     update.save(update_fields=["published_at", "updated_at"])
-    crosspost_queue(update=update)
+    _announce(update)
     return update
+
+
+def _announce(update: StatusUpdate) -> None:
+    """A published update goes to X and to subscribers, once the transaction commits."""
+    crosspost_queue(update=update)
+    subscriptions.notify_update(update=update)
 
 
 def maintenance_transition(

@@ -192,7 +192,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "crosspost-sweep": {"task": "statuspage.tasks.crosspost_sweep", "schedule": 60.0},
+    "notifications-deliver": {"task": "statuspage.tasks.notifications_deliver", "schedule": 60.0},
+    "maintenance-reminders": {"task": "statuspage.tasks.maintenance_reminders", "schedule": 300.0},
 }
+
+# Subscribers are reminded this many hours before a window starts.
+MAINTENANCE_REMINDER_HOURS = int(env("MAINTENANCE_REMINDER_HOURS", "24"))
 
 # Cross-posting to X: OAuth 1.0a user-context credentials of the posting account.
 # Without all four the channel is off and cross-posts are marked skipped.

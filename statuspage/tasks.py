@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from statuspage import crossposting, services
+from statuspage import crossposting, services, subscriptions
 
 
 @shared_task(ignore_result=True)
@@ -19,3 +19,15 @@ def crosspost_send(crosspost_id: int) -> str:
 def crosspost_sweep() -> int:
     """Re-queue cross-posts whose task was lost (beat: every minute)."""
     return len(crossposting.crosspost_sweep())
+
+
+@shared_task(ignore_result=True)
+def notifications_deliver() -> int:
+    """Send due subscriber e-mails and webhooks (after each commit, and every minute)."""
+    return subscriptions.deliver_due()
+
+
+@shared_task(ignore_result=True)
+def maintenance_reminders() -> int:
+    """Remind subscribers of windows that start soon (beat: every five minutes)."""
+    return subscriptions.maintenance_reminders()

@@ -9,6 +9,18 @@ status_patterns = [
     path("timeline/", views.home_timeline, name="home_timeline"),
     path("history/", views.history, name="history"),
     path("social/", views.social, name="social"),
+    path("subscribe/", views.subscribe, name="subscribe"),
+    path(
+        "subscriptions/confirm/<str:token>/",
+        views.subscription_confirm,
+        name="subscription_confirm",
+    ),
+    path("subscriptions/<str:token>/", views.subscription_manage, name="subscription_manage"),
+    path(
+        "subscriptions/<str:token>/unsubscribe/",
+        views.subscription_unsubscribe,
+        name="subscription_unsubscribe",
+    ),
     path("services/<slug:slug>/", views.service_detail, name="service_detail"),
     path("maintenance/<slug:slug>/", views.maintenance_detail, name="maintenance_detail"),
     path(

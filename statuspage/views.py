@@ -1,7 +1,14 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
-from statuspage import selectors
+from statuspage import ratelimit, selectors, subscriptions
 from statuspage.cache import public_page
+from statuspage.forms import ManageForm, SubscribeForm, WebhookForm
 
 
 @public_page
@@ -53,3 +60,91 @@ def history(request):
 @public_page
 def social(request):
     return render(request, "statuspage/social.html", selectors.social_page())
+
+
+def _too_many_signups(request) -> HttpResponse | None:
+    wait = ratelimit.hit(
+        scope="subscribe",
+        keys=[f"ip:{request.META.get('REMOTE_ADDR', '')}"],
+        rates=ratelimit.parse_rates("10/hour,50/day"),
+    )
+    if wait is None:
+        return None
+    response = render(request, "429.html", {"wait": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def subscribe(request):
+    """Sign up for e-mail or a webhook; both are confirmed by e-mail first."""
+    email_form = SubscribeForm(request.POST if "subscribe" in request.POST else None)
+    hook_form = WebhookForm(request.POST if "webhook" in request.POST else None, prefix="hook")
+    if request.method == "POST":
+        if refusal := _too_many_signups(request):
+            return refusal
+        form = email_form if "subscribe" in request.POST else hook_form
+        if form.is_valid():
+            try:
+                if form is email_form:
+                    subscriptions.subscriber_subscribe(**form.cleaned_data)
+                else:
+                    subscriptions.webhook_register(**form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                return render(
+                    request, "statuspage/subscribe_sent.html", {"email": form.cleaned_data["email"]}
+                )
+    status = 400 if (email_form.errors or hook_form.errors) else 200
+    context = {"form": email_form, "hook_form": hook_form}
+    return render(request, "statuspage/subscribe.html", context, status=status)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error("email" if "email" in form.fields else None, error)
+
+
+def _recipient(token: str, **kwargs):
+    try:
+        return subscriptions.from_token(token, **kwargs)
+    except (signing.BadSignature, LookupError):
+        return None
+
+
+def subscription_confirm(request, token: str):
+    recipient = _recipient(token, max_age=subscriptions.CONFIRM_MAX_AGE)
+    if recipient is None:
+        return render(request, "statuspage/subscription_invalid.html", status=400)
+    if request.method == "POST":
+        subscriptions.confirm(recipient=recipient)
+        return render(request, "statuspage/subscription_done.html", {"confirmed": recipient})
+    return render(request, "statuspage/subscription_confirm.html", {"recipient": recipient})
+
+
+def subscription_manage(request, token: str):
+    recipient = _recipient(token)
+    if recipient is None:
+        return render(request, "statuspage/subscription_invalid.html", status=400)
+    form = ManageForm(request.POST or None, initial={"services": recipient.services.all()})
+    if request.method == "POST" and form.is_valid():
+        subscriptions.change_services(recipient=recipient, services=form.cleaned_data["services"])
+        messages.success(request, "Saved.")
+        return redirect(request.path)
+    context = {"recipient": recipient, "form": form, "token": token}
+    return render(
+        request, "statuspage/subscription_manage.html", context, status=400 if form.errors else 200
+    )
+
+
+@csrf_exempt  # the signed token is the credential; mail clients post without a session
+@require_POST
+def subscription_unsubscribe(request, token: str):
+    recipient = _recipient(token)
+    if recipient is None:
+        return render(request, "statuspage/subscription_invalid.html", status=400)
+    subscriptions.unsubscribe(recipient=recipient)
+    return render(request, "statuspage/subscription_done.html", {"unsubscribed": recipient})

@@ -1,0 +1,410 @@
+"""E-mail and webhook subscriptions: signing up, managing, and the notification outbox.
+
+Every message is first a ``Notification`` row (one per recipient and topic, so
+nothing is sent twice), then sent by a task after the commit. Temporary
+failures come back after 1, 2, 4 … minutes (at most an hour, at most 8 tries);
+a refused address is marked bounced and never written to again; a webhook is
+turned off after a 410 or 10 failures in a row, and its owner is told.
+"""
+
+import json
+import secrets
+import smtplib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from statuspage import mailer, webhooks
+from statuspage.crossposting import plain_text as _plain
+from statuspage.markdown import render_markdown
+from statuspage.models import (
+    Incident,
+    MaintenanceWindow,
+    Notification,
+    NotificationState,
+    Service,
+    StatusUpdate,
+    Subscriber,
+    Webhook,
+)
+from statuspage.timefmt import describe_window
+
+N = NotificationState
+SALT = "statuspage.subscriptions"
+CONFIRM_MAX_AGE = timedelta(days=7)
+MAX_ATTEMPTS = 8
+MAX_HOOK_FAILURES = 10
+STALE_SENDING = timedelta(minutes=5)
+BATCH = 200
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+def token_for(recipient: Subscriber | Webhook) -> str:
+    kind = "s" if isinstance(recipient, Subscriber) else "w"
+    return signing.dumps({"k": kind, "id": recipient.pk}, salt=SALT)
+
+
+def from_token(token: str, *, max_age: timedelta | None = None) -> Subscriber | Webhook:
+    """The subscriber or webhook a link was made for; raises signing.BadSignature or
+    LookupError when forged, expired or gone."""
+    data = signing.loads(token, salt=SALT, max_age=max_age)
+    model = Subscriber if data.get("k") == "s" else Webhook
+    recipient = model.objects.filter(pk=data.get("id")).first()
+    if recipient is None:
+        raise LookupError("That subscription no longer exists.")
+    return recipient
+
+
+def _link(name: str, recipient) -> str:
+    return settings.SITE_URL + reverse(f"statuspage:{name}", args=[token_for(recipient)])
+
+
+# --- signing up and managing ----------------------------------------------------------------
+
+
+@transaction.atomic
+def subscriber_subscribe(*, email: str, services: list[Service]) -> Subscriber:
+    """Ask ``email`` to confirm a subscription; an active subscriber gets a manage link.
+
+    Nothing changes for a confirmed address until its owner acts on the mail.
+    """
+    email = email.strip().lower()
+    validate_email(email)
+    subscriber, _ = Subscriber.objects.get_or_create(email=email)
+    if subscriber.is_active:
+        _email(subscriber, "manage-link", "Manage your subscription", _manage_link_text(subscriber))
+        return subscriber
+    subscriber.services.set(services)
+    subscriber.unsubscribed_at = subscriber.bounced_at = None
+    subscriber.save(update_fields=["unsubscribed_at", "bounced_at"])
+    _email(subscriber, "confirm", "Confirm your subscription", _confirm_text(subscriber))
+    return subscriber
+
+
+@transaction.atomic
+def webhook_register(*, url: str, email: str, services: list[Service]) -> Webhook:
+    """Register a webhook (HTTPS, public address); its owner confirms it by e-mail."""
+    try:
+        webhooks.check_address(url)
+    except webhooks.UnsafeAddress as error:
+        raise ValidationError({"url": str(error)}) from error
+    validate_email(email)
+    hook = Webhook.objects.create(url=url, email=email.lower(), secret=secrets.token_hex(32))
+    hook.services.set(services)
+    _email(hook, "confirm", "Confirm your webhook", _confirm_text(hook))
+    return hook
+
+
+def confirm(*, recipient: Subscriber | Webhook) -> None:
+    recipient.confirmed_at = recipient.confirmed_at or timezone.now()
+    fields = ["confirmed_at"]
+    if isinstance(recipient, Subscriber):
+        recipient.unsubscribed_at = None
+        fields.append("unsubscribed_at")
+    recipient.save(update_fields=fields)
+
+
+def change_services(*, recipient: Subscriber | Webhook, services: list[Service]) -> None:
+    recipient.services.set(services)
+
+
+def unsubscribe(*, recipient: Subscriber | Webhook) -> None:
+    now = timezone.now()
+    if isinstance(recipient, Subscriber):
+        recipient.unsubscribed_at = now
+        recipient.save(update_fields=["unsubscribed_at"])
+    else:
+        recipient.disabled_at, recipient.disabled_reason = now, "Turned off by its owner."
+        recipient.save(update_fields=["disabled_at", "disabled_reason"])
+    Notification.objects.filter(
+        Q(subscriber=recipient) if isinstance(recipient, Subscriber) else Q(webhook=recipient),
+        state=N.PENDING,
+    ).delete()
+
+
+def _confirm_text(recipient) -> str:
+    what = "e-mail about" if isinstance(recipient, Subscriber) else f"{recipient.url} to receive"
+    return (
+        f"Someone asked for {what} planned maintenance and incidents on {settings.SITE_NAME}.\n\n"
+        f"To confirm, open:\n{_link('subscription_confirm', recipient)}\n\n"
+        "If it was not you, ignore this message: nothing will be sent."
+    )
+
+
+def _manage_link_text(subscriber) -> str:
+    return (
+        f"You are subscribed to {settings.SITE_NAME}. To choose services or stop, open:\n"
+        f"{_link('subscription_manage', subscriber)}"
+    )
+
+
+# --- what is sent, and to whom ----------------------------------------------------------
+
+
+def _interested(model, event):
+    services = list(event.services.all())
+    active = model.objects.filter(confirmed_at__isnull=False)
+    if model is Subscriber:
+        active = active.filter(unsubscribed_at__isnull=True, bounced_at__isnull=True)
+    else:
+        active = active.filter(disabled_at__isnull=True)
+    return active.filter(Q(services__isnull=True) | Q(services__in=services)).distinct()
+
+
+def _fan_out(event, *, topic: str, subject: str, text: str, update: StatusUpdate | None) -> None:
+    rows = [
+        Notification(
+            subscriber=subscriber,
+            channel="email",
+            topic=topic,
+            subject=f"[{settings.SITE_NAME}] {subject}",
+            body=f"{text}\n\n--\nChoose services or unsubscribe: "
+            f"{_link('subscription_manage', subscriber)}",
+        )
+        for subscriber in _interested(Subscriber, event)
+    ]
+    payload = _payload(event, update)
+    rows += [
+        Notification(webhook=hook, channel="webhook", topic=topic, body=payload)
+        for hook in _interested(Webhook, event)
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    _deliver_on_commit()
+
+
+def _email(recipient, topic: str, subject: str, text: str) -> None:
+    recipient_field = "subscriber" if isinstance(recipient, Subscriber) else "webhook"
+    # One such mail an hour at most: enough to retry, too few to pester anyone with.
+    Notification.objects.get_or_create(
+        **{recipient_field: recipient},
+        topic=f"{topic}:{timezone.now():%Y%m%d%H}",
+        defaults={
+            "channel": "email",
+            "subject": f"[{settings.SITE_NAME}] {subject}",
+            "body": text,
+        },
+    )
+    _deliver_on_commit()
+
+
+def _describe(event) -> str:
+    url = settings.SITE_URL + event.get_absolute_url()
+    if isinstance(event, MaintenanceWindow):
+        when = describe_window(
+            event.scheduled_start, event.scheduled_end, event.zone, event.time_zone_label
+        )
+        return f"{event.title}\n{when}\n{event.summary}\n\nDetails: {url}"
+    return f"{event.title} ({event.get_impact_display()} impact)\n\nDetails: {url}"
+
+
+def notify_update(*, update: StatusUpdate) -> None:
+    event = update.event
+    text = f"{update.status_label}: {_plain(update.body)}\n\n{_describe(event)}"
+    _fan_out(
+        event,
+        topic=f"update:{update.pk}",
+        subject=f"{event.title}: {update.status_label}",
+        text=text,
+        update=update,
+    )
+
+
+def notify_announced(*, event: MaintenanceWindow | Incident) -> None:
+    kind = "Planned maintenance" if isinstance(event, MaintenanceWindow) else "Incident"
+    _fan_out(
+        event,
+        topic=f"announced:{event.kind}:{event.pk}",
+        subject=f"{kind}: {event.title}",
+        text=_describe(event),
+        update=None,
+    )
+
+
+def notify_moved(*, window: MaintenanceWindow) -> None:
+    _fan_out(
+        window,
+        topic=f"moved:{window.pk}:{window.sequence}",
+        subject=f"New date: {window.title}",
+        text=f"The maintenance has moved.\n\n{_describe(window)}",
+        update=None,
+    )
+
+
+def maintenance_reminders(*, now: datetime | None = None) -> int:
+    """Remind subscribers of windows starting within MAINTENANCE_REMINDER_HOURS."""
+    now = now or timezone.now()
+    soon = now + timedelta(hours=settings.MAINTENANCE_REMINDER_HOURS)
+    windows = MaintenanceWindow.objects.current().filter(
+        status="scheduled", scheduled_start__gt=now, scheduled_start__lte=soon
+    )
+    for window in windows:
+        _fan_out(
+            window,
+            topic=f"reminder:{window.pk}:{window.sequence}",
+            subject=f"Reminder: {window.title}",
+            text=f"This maintenance starts soon.\n\n{_describe(window)}",
+            update=None,
+        )
+    return len(windows)
+
+
+def _payload(event, update: StatusUpdate | None) -> str:
+    """Statuspage's webhook shape: meta, page, and the incident (maintenance included)."""
+    is_window = isinstance(event, MaintenanceWindow)
+    updates = [update] if update else []
+    incident = {
+        "id": str(event.pk),
+        "name": event.title,
+        "status": event.status,
+        "impact": "maintenance" if is_window else event.impact,
+        "shortlink": settings.SITE_URL + event.get_absolute_url(),
+        "created_at": event.created_at.isoformat(),
+        "updated_at": event.updated_at.isoformat(),
+        "scheduled_for": event.scheduled_start.isoformat() if is_window else None,
+        "scheduled_until": event.scheduled_end.isoformat() if is_window else None,
+        "incident_updates": [
+            {
+                "id": str(u.pk),
+                "status": u.status,
+                "body": _plain(u.body),
+                "body_html": render_markdown(u.body),
+                "created_at": u.created_at.isoformat(),
+                "display_at": u.display_at.isoformat(),
+            }
+            for u in updates
+        ],
+    }
+    return json.dumps(
+        {
+            "meta": {"documentation": settings.SITE_URL + "/api/v2/openapi.json"},
+            "page": {"id": settings.SITE_NAME, "url": settings.SITE_URL},
+            "incident": incident,
+        }
+    )
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """A minute after the first failure, doubling, at most an hour."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=1))
+
+
+def _deliver_on_commit() -> None:
+    from statuspage.tasks import notifications_deliver
+
+    transaction.on_commit(notifications_deliver.delay)
+
+
+def deliver_due(*, now: datetime | None = None) -> int:
+    """Send due rows (and rows a dead worker left sending); returns how many were sent."""
+    now = now or timezone.now()
+    Notification.objects.filter(state=N.SENDING, sending_since__lt=now - STALE_SENDING).update(
+        state=N.PENDING
+    )
+    due = Notification.objects.filter(state=N.PENDING, next_attempt_at__lte=now)
+    sent = 0
+    for pk in due.order_by("pk").values_list("pk", flat=True)[:BATCH]:
+        claimed = Notification.objects.filter(pk=pk, state=N.PENDING).update(
+            state=N.SENDING, sending_since=now, attempts=F("attempts") + 1
+        )
+        if claimed:
+            sent += _send(Notification.objects.select_related("subscriber", "webhook").get(pk=pk))
+    return sent
+
+
+def _finish(row: Notification, state: str, error: str = "") -> None:
+    row.state, row.last_error = state, error[:500]
+    row.sent_at = timezone.now() if state == N.SENT else None
+    row.save(update_fields=["state", "last_error", "sent_at"])
+
+
+def _retry_or_fail(row: Notification, error: str) -> None:
+    if row.attempts >= MAX_ATTEMPTS:
+        _finish(row, N.FAILED, f"Gave up after {row.attempts} tries: {error}")
+        return
+    row.state, row.last_error = N.PENDING, error[:500]
+    row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
+    row.save(update_fields=["state", "last_error", "next_attempt_at"])
+
+
+def _send(row: Notification) -> int:
+    if row.channel == "email":
+        return _send_email(row)
+    return _send_webhook(row)
+
+
+def _send_email(row: Notification) -> int:
+    recipient = row.subscriber or row.webhook
+    if isinstance(recipient, Subscriber) and recipient.bounced_at:
+        _finish(row, N.FAILED, "The address bounced earlier.")
+        return 0
+    stop = _link("subscription_unsubscribe", recipient)
+    headers = {
+        "List-Unsubscribe": f"<{stop}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    try:
+        mailer.send_text(to=recipient.email, subject=row.subject, body=row.body, headers=headers)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
+        _finish(row, N.FAILED, f"The address was refused: {error}")
+        if isinstance(recipient, Subscriber):
+            recipient.bounced_at = timezone.now()
+            recipient.save(update_fields=["bounced_at"])
+        return 0
+    except (smtplib.SMTPException, OSError) as error:
+        _retry_or_fail(row, f"{type(error).__name__}: {error}")
+        return 0
+    _finish(row, N.SENT)
+    return 1
+
+
+def _send_webhook(row: Notification) -> int:
+    hook = row.webhook
+    if not hook.is_active:
+        _finish(row, N.FAILED, "The webhook is turned off.")
+        return 0
+    try:
+        webhooks.deliver(url=hook.url, secret=hook.secret, body=row.body)
+    except (webhooks.Gone, webhooks.UnsafeAddress) as error:
+        _finish(row, N.FAILED, str(error))
+        _disable(hook, str(error))
+        return 0
+    except webhooks.DeliveryError as error:
+        hook.failures += 1
+        hook.save(update_fields=["failures"])
+        if hook.failures >= MAX_HOOK_FAILURES:
+            _finish(row, N.FAILED, str(error))
+            _disable(hook, f"{hook.failures} deliveries in a row failed; the last: {error}")
+        else:
+            _retry_or_fail(row, str(error))
+        return 0
+    if hook.failures:
+        hook.failures = 0
+        hook.save(update_fields=["failures"])
+    _finish(row, N.SENT)
+    return 1
+
+
+def _disable(hook: Webhook, reason: str) -> None:
+    hook.disabled_at, hook.disabled_reason = timezone.now(), reason[:300]
+    hook.save(update_fields=["disabled_at", "disabled_reason"])
+    Notification.objects.filter(webhook=hook, channel="webhook", state=N.PENDING).update(
+        state=N.FAILED, last_error="The webhook was turned off."
+    )
+    _email(
+        hook,
+        "disabled",
+        "Your webhook was turned off",
+        f"We stopped sending to {hook.url}: {reason}\n\nRegister it again once it works.",
+    )

@@ -1,0 +1,411 @@
+"""E-mail and webhook subscriptions, through HTTP and the outbox, with faults."""
+
+import hashlib
+import hmac
+import json
+import re
+import smtplib
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+import responses
+import time_machine
+from django.core import mail
+from django.test import Client, TestCase
+
+from statuspage import services, subscriptions
+from statuspage.models import MaintenanceWindow, Notification, Subscriber, Webhook
+from tests.factories import MaintenanceWindowFactory, ServiceFactory
+
+NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
+HOOK = "https://hooks.example.com/status"
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    """Names resolve without the network: hooks.example.com is public, the rest are not."""
+    table = {
+        "hooks.example.com": "93.184.216.34",
+        "internal.example.com": "10.0.0.7",
+        "localhost": "127.0.0.1",
+    }
+
+    def resolve(host, port, *args, **kwargs):
+        address = table.get(host, host)
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+def _committed(callable_, *args, **kwargs):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return callable_(*args, **kwargs)
+
+
+def _post(client, data):
+    return _committed(client.post, "/subscribe/", data)
+
+
+def _link(message, kind: str) -> str:
+    match = re.search(rf"http://127\.0\.0\.1:8000(/subscriptions/{kind}\S*)", message.body)
+    return match[1]
+
+
+def _subscribe(client, email="pat@example.com", services=()):
+    _post(client, {"subscribe": "1", "email": email, "services": [s.pk for s in services]})
+    confirm = _link(mail.outbox[-1], "confirm/")
+    _committed(client.post, confirm)
+    return Subscriber.objects.get(email=email.lower())
+
+
+@pytest.fixture
+def api(db):
+    return ServiceFactory(name="dotMailer API")
+
+
+@pytest.fixture
+def forums(db):
+    return ServiceFactory(name="Support forums")
+
+
+def test_double_opt_in(db, client):
+    response = _post(client, {"subscribe": "1", "email": "Pat@Example.com"})
+    assert "Check your inbox" in response.content.decode()
+    [message] = mail.outbox
+    assert message.to == ["pat@example.com"]
+    assert message.subject.endswith("Confirm your subscription")
+    subscriber = Subscriber.objects.get()
+    assert not subscriber.is_active
+    confirm = _link(message, "confirm/")
+    assert "Confirm your subscription" in client.get(confirm).content.decode()
+    assert not Subscriber.objects.get().is_active  # a link scanner's GET changes nothing
+    _committed(client.post, confirm)
+    assert Subscriber.objects.get().is_active
+
+
+def test_subscribing_again_sends_a_manage_link_and_changes_nothing(db, client, api):
+    subscriber = _subscribe(client, services=[api])
+    _post(client, {"subscribe": "1", "email": "pat@example.com"})
+    assert mail.outbox[-1].subject.endswith("Manage your subscription")
+    assert list(subscriber.services.all()) == [api]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "not-an-address"}, "Enter a valid email address."),
+        ({"email": ""}, "This field is required."),
+        ({"email": "a@example.com", "services": ["99999"]}, "Select a valid choice."),
+        ({"email": "a@example.com", "services": ["x"]}, "“x” is not a valid value."),
+    ],
+)
+def test_bad_subscriptions_are_refused_and_nothing_is_sent(db, client, data, message):
+    response = _post(client, {"subscribe": "1", **data})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Subscriber.objects.exists()
+    assert not mail.outbox
+
+
+def test_forged_or_expired_tokens_are_refused(db, client, clock):
+    assert client.get("/subscriptions/confirm/forged:token/").status_code == 400
+    assert client.post("/subscriptions/forged:token/unsubscribe/").status_code == 400
+    _post(client, {"subscribe": "1", "email": "pat@example.com"})
+    confirm = _link(mail.outbox[-1], "confirm/")
+    clock.move_to(NOW + timedelta(days=8))
+    assert client.post(confirm).status_code == 400
+    assert not Subscriber.objects.get().is_active
+
+
+def test_updates_reach_subscribers_of_the_affected_services_only(db, client, api, forums):
+    everything = _subscribe(client, "all@example.com")
+    api_only = _subscribe(client, "api@example.com", [api])
+    forums_only = _subscribe(client, "forums@example.com", [forums])
+    window = MaintenanceWindowFactory(services=[api], title="API upgrade")
+    mail.outbox.clear()
+    _committed(
+        services.update_post,
+        event=window,
+        author=None,
+        body="Work **started**.",
+        status="in_progress",
+    )
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    assert recipients == sorted([everything.email, api_only.email])
+    assert forums_only.email not in recipients
+    message = mail.outbox[0]
+    assert message.subject == "[dotMailer status] API upgrade: In progress"
+    assert "In progress: Work started." in message.body
+    stop = message.extra_headers["List-Unsubscribe"].strip("<>")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/subscriptions/" in stop
+    assert "Choose services or unsubscribe: http://127.0.0.1:8000/subscriptions/" in message.body
+
+
+def test_one_click_unsubscribe(db, client, api):
+    subscriber = _subscribe(client)
+    window = MaintenanceWindowFactory(services=[api])
+    mail.outbox.clear()
+    _committed(
+        services.update_post, event=window, author=None, body="Started.", status="in_progress"
+    )
+    stop = (
+        mail.outbox[0]
+        .extra_headers["List-Unsubscribe"]
+        .strip("<>")
+        .removeprefix("http://127.0.0.1:8000")
+    )
+    anonymous = Client(enforce_csrf_checks=True)  # as a mail client posts: no session, no token
+    assert anonymous.post(stop, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    subscriber.refresh_from_db()
+    assert not subscriber.is_active
+    mail.outbox.clear()
+    _committed(services.update_post, event=window, author=None, body="Done.", status="completed")
+    assert not mail.outbox
+
+
+def test_manage_page_changes_services(db, client, api, forums):
+    subscriber = _subscribe(client)
+    token = subscriptions.token_for(subscriber)
+    page = client.get(f"/subscriptions/{token}/")
+    assert "pat@example.com" in page.content.decode()
+    client.post(f"/subscriptions/{token}/", {"services": [forums.pk]})
+    assert list(subscriber.services.all()) == [forums]
+    response = client.post(f"/subscriptions/{token}/", {"services": ["99999"]})
+    assert response.status_code == 400
+    assert list(subscriber.services.all()) == [forums]
+
+
+def test_announced_moved_cancelled_reminded_and_completed(db, client, staff_client, api, clock):
+    _subscribe(Client(), "pat@example.com")
+    mail.outbox.clear()
+    add = staff_client.get("/admin/statuspage/maintenancewindow/add/")
+    assert add.status_code == 200
+    data = {
+        "title": "Network upgrade", "slug": "network-upgrade", "summary": "Routers.",
+        "status": "scheduled", "services": [api.pk],
+        "scheduled_start_0": "2030-06-01", "scheduled_start_1": "10:00:00",
+        "scheduled_end_0": "2030-06-01", "scheduled_end_1": "14:00:00",
+        "time_zone": "Europe/London", "time_zone_label": "UK time",
+        "published_at_0": "2030-05-20", "published_at_1": "09:00:00", "hashtag": "",
+        "updates-TOTAL_FORMS": "0", "updates-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    assert (
+        _committed(staff_client.post, "/admin/statuspage/maintenancewindow/add/", data).status_code
+        == 302
+    )
+    assert [m.subject for m in mail.outbox] == [
+        "[dotMailer status] Planned maintenance: Network upgrade"
+    ]
+    assert "Saturday 1 June 2030, 11:00–15:00 UK time (10:00–14:00 UTC)" in mail.outbox[0].body
+    window = MaintenanceWindow.objects.get(slug="network-upgrade")
+    data.update(scheduled_start_1="12:00:00", scheduled_end_1="16:00:00")
+    _committed(staff_client.post, f"/admin/statuspage/maintenancewindow/{window.pk}/change/", data)
+    assert mail.outbox[-1].subject == "[dotMailer status] New date: Network upgrade"
+    clock.move_to(datetime(2030, 5, 31, 13, tzinfo=UTC))
+    _committed(subscriptions.maintenance_reminders)
+    _committed(subscriptions.maintenance_reminders)  # twice: still one reminder
+    assert [m.subject for m in mail.outbox].count(
+        "[dotMailer status] Reminder: Network upgrade"
+    ) == 1
+    window.refresh_from_db()
+    _committed(services.maintenance_transition, window=window, to="in_progress", author=None)
+    _committed(services.maintenance_transition, window=window, to="completed", author=None)
+    assert mail.outbox[-1].subject == "[dotMailer status] Network upgrade: Completed"
+    assert len(mail.outbox) == 5
+
+
+def test_a_refused_address_is_marked_bounced_and_not_retried(db, client, api, monkeypatch):
+    subscriber = _subscribe(client)
+    window = MaintenanceWindowFactory(services=[api])
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({subscriber.email: (550, b"No such user")})
+
+    monkeypatch.setattr(subscriptions.mailer, "send_text", refuse)
+    _committed(
+        services.update_post, event=window, author=None, body="Started.", status="in_progress"
+    )
+    subscriber.refresh_from_db()
+    assert subscriber.bounced_at is not None
+    row = Notification.objects.get(topic__startswith="update:")
+    assert row.state == "failed"
+    assert "refused" in row.last_error
+
+
+def test_smtp_trouble_is_retried_then_given_up(db, client, api, monkeypatch, clock):
+    _subscribe(client)
+    window = MaintenanceWindowFactory(services=[api])
+
+    def down(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("gone away")
+
+    monkeypatch.setattr(subscriptions.mailer, "send_text", down)
+    _committed(
+        services.update_post, event=window, author=None, body="Started.", status="in_progress"
+    )
+    row = Notification.objects.get(topic__startswith="update:")
+    delays = []
+    for _ in range(10):
+        if row.state != "pending":
+            break
+        delays.append(row.next_attempt_at - datetime.now(UTC))
+        clock.move_to(row.next_attempt_at)
+        _committed(subscriptions.deliver_due)
+        row.refresh_from_db()
+    assert delays[:3] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+    assert (row.state, row.attempts) == ("failed", 8)
+    assert row.last_error.startswith("Gave up after 8 tries")
+
+
+def _register_hook(client, url=HOOK):
+    response = _post(client, {"webhook": "1", "hook-url": url, "hook-email": "ops@example.com"})
+    return response
+
+
+def test_webhook_is_confirmed_by_its_owner_then_signed_deliveries_flow(db, client, api):
+    _register_hook(client)
+    hook = Webhook.objects.get()
+    assert not hook.is_active
+    _committed(client.post, _link(mail.outbox[-1], "confirm/"))
+    hook.refresh_from_db()
+    assert hook.is_active
+    window = MaintenanceWindowFactory(services=[api], title="API upgrade")
+    with responses.RequestsMock() as receiver:
+        receiver.post(HOOK, status=200)
+        _committed(
+            services.update_post, event=window, author=None, body="Started.", status="in_progress"
+        )
+        [call] = receiver.calls
+    body = call.request.body
+    payload = json.loads(body)
+    assert payload["incident"]["name"] == "API upgrade"
+    assert payload["incident"]["impact"] == "maintenance"
+    assert payload["incident"]["incident_updates"][0]["status"] == "in_progress"
+    timestamp, signature = re.fullmatch(
+        r"t=(\d+),v1=([0-9a-f]{64})", call.request.headers["X-Statuspage-Signature"]
+    ).groups()
+    expected = hmac.new(
+        hook.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    assert signature == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://hooks.example.com/status", "Use an https:// address."),
+        ("https://127.0.0.1/hook", "which is not a public address."),
+        ("https://localhost/hook", "which is not a public address."),
+        ("https://internal.example.com/hook", "leads to 10.0.0.7, which is not a public address."),
+        ("https://[::1]/hook", "which is not a public address."),
+        ("https://169.254.169.254/latest/meta-data", "which is not a public address."),
+        ("https://user:pw@hooks.example.com/x", "Leave user names and passwords out"),
+        ("ftp://hooks.example.com/x", "Use an https:// address."),
+    ],
+)
+def test_unsafe_webhook_addresses_are_refused(db, client, url, message):
+    response = _register_hook(client, url)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Webhook.objects.exists()
+    assert not mail.outbox
+
+
+def _active_hook(api):
+    hook = Webhook.objects.create(
+        url=HOOK, email="ops@example.com", secret="s3cret", confirmed_at=NOW
+    )
+    return hook, MaintenanceWindowFactory(services=[api])
+
+
+def test_webhook_failures_retry_with_back_off_then_succeed(db, api, clock):
+    hook, window = _active_hook(api)
+    with responses.RequestsMock() as receiver:
+        receiver.post(HOOK, status=503)
+        receiver.post(HOOK, status=200)
+        _committed(
+            services.update_post, event=window, author=None, body="Started.", status="in_progress"
+        )
+        row = Notification.objects.get(webhook=hook)
+        assert (row.state, row.next_attempt_at) == ("pending", NOW + timedelta(minutes=1))
+        clock.move_to(row.next_attempt_at)
+        _committed(subscriptions.deliver_due)
+        assert len(receiver.calls) == 2
+    row.refresh_from_db()
+    hook.refresh_from_db()
+    assert (row.state, hook.failures) == ("sent", 0)
+
+
+def test_a_410_turns_the_webhook_off_and_tells_its_owner(db, api):
+    hook, window = _active_hook(api)
+    with responses.RequestsMock() as receiver:
+        receiver.post(HOOK, status=410)
+        _committed(
+            services.update_post, event=window, author=None, body="Started.", status="in_progress"
+        )
+    hook.refresh_from_db()
+    assert not hook.is_active
+    assert "410" in hook.disabled_reason
+    [message] = mail.outbox
+    assert message.to == ["ops@example.com"]
+    assert "Your webhook was turned off" in message.subject
+
+
+def test_repeated_failures_turn_the_webhook_off(db, api, clock):
+    hook, window = _active_hook(api)
+    hook.failures = 9
+    hook.save()
+    with responses.RequestsMock() as receiver:
+        receiver.post(HOOK, body=requests.exceptions.ConnectionError("refused"))
+        _committed(
+            services.update_post, event=window, author=None, body="Started.", status="in_progress"
+        )
+    hook.refresh_from_db()
+    assert hook.disabled_at is not None
+    assert "10 deliveries in a row failed" in hook.disabled_reason
+
+
+def test_a_hook_whose_name_later_points_inside_is_not_called(db, api, monkeypatch):
+    hook, window = _active_hook(api)
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 443))],
+    )
+    with responses.RequestsMock() as receiver:
+        _committed(
+            services.update_post, event=window, author=None, body="Started.", status="in_progress"
+        )
+        assert len(receiver.calls) == 0
+    hook.refresh_from_db()
+    assert not hook.is_active
+
+
+def test_signups_are_rate_limited(db):
+    client = Client(REMOTE_ADDR="198.51.100.4")
+    for n in range(10):
+        assert _post(client, {"subscribe": "1", "email": f"p{n}@example.com"}).status_code == 200
+    assert _post(client, {"subscribe": "1", "email": "p11@example.com"}).status_code == 429
+    assert Subscriber.objects.count() == 10
+
+
+def test_a_notification_is_sent_once_even_if_delivered_twice(db, client, api):
+    _subscribe(client)
+    window = MaintenanceWindowFactory(services=[api])
+    mail.outbox.clear()
+    update = _committed(
+        services.update_post, event=window, author=None, body="Go.", status="in_progress"
+    )
+    _committed(subscriptions.notify_update, update=update)
+    _committed(subscriptions.deliver_due)
+    assert len(mail.outbox) == 1
