@@ -1,3 +1,23 @@
 """Feeds, calendars and embeds: /history.atom, /history.rss, /maintenance.ics, badges."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from statuspage import calendar, embeds, feeds
+
+# Included at the site root, beside the status pages' `maintenance/<slug>/` and
+# `maintenance/<slug>/timeline/`: the `.ics` suffix and the `holding-page.html`
+# segment keep these apart from them.
+urlpatterns = [
+    path("history.atom", feeds.history_atom, name="history_atom"),
+    path("history.rss", feeds.history_rss, name="history_rss"),
+    path("maintenance.ics", calendar.maintenance_ics, name="maintenance_ics"),
+    path(
+        "maintenance/<slug:slug>.ics", calendar.maintenance_window_ics, name="maintenance_window_ics"
+    ),
+    path(
+        "maintenance/<slug:slug>/holding-page.html", embeds.holding_page, name="holding_page"
+    ),
+    path("badge.svg", embeds.badge, name="badge"),
+    path("embed/banner.js", embeds.banner_js, name="banner_js"),
+    path("embed/banner.json", embeds.banner_json, name="banner_json"),
+]

@@ -185,7 +185,7 @@ def test_manage_page_changes_services(db, client, api, forums):
     assert list(subscriber.services.all()) == [forums]
 
 
-def test_announced_moved_cancelled_reminded_and_completed(db, client, staff_client, api, clock):
+def test_announced_moved_reminded_and_completed(db, client, staff_client, api, clock):
     _subscribe(Client(), "pat@example.com")
     mail.outbox.clear()
     add = staff_client.get("/admin/statuspage/maintenancewindow/add/")
@@ -409,3 +409,13 @@ def test_a_notification_is_sent_once_even_if_delivered_twice(db, client, api):
     _committed(subscriptions.notify_update, update=update)
     _committed(subscriptions.deliver_due)
     assert len(mail.outbox) == 1
+
+
+def test_a_cancellation_is_sent(db, client, api):
+    _subscribe(client)
+    window = MaintenanceWindowFactory(services=[api], title="API upgrade")
+    mail.outbox.clear()
+    _committed(services.maintenance_transition, window=window, to="cancelled", author=None)
+    [message] = mail.outbox
+    assert message.subject == "[dotMailer status] API upgrade: Cancelled"
+    assert "The maintenance has been cancelled." in message.body
