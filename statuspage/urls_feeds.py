@@ -12,11 +12,11 @@ urlpatterns = [
     path("history.rss", feeds.history_rss, name="history_rss"),
     path("maintenance.ics", calendar.maintenance_ics, name="maintenance_ics"),
     path(
-        "maintenance/<slug:slug>.ics", calendar.maintenance_window_ics, name="maintenance_window_ics"
+        "maintenance/<slug:slug>.ics",
+        calendar.maintenance_window_ics,
+        name="maintenance_window_ics",
     ),
-    path(
-        "maintenance/<slug:slug>/holding-page.html", embeds.holding_page, name="holding_page"
-    ),
+    path("maintenance/<slug:slug>/holding-page.html", embeds.holding_page, name="holding_page"),
     path("badge.svg", embeds.badge, name="badge"),
     path("embed/banner.js", embeds.banner_js, name="banner_js"),
     path("embed/banner.json", embeds.banner_json, name="banner_json"),
