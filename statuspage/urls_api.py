@@ -18,9 +18,7 @@ urlpatterns = [
         api.upcoming_maintenances,
         name="maintenances_upcoming",
     ),
-    path(
-        "scheduled-maintenances/active.json", api.active_maintenances, name="maintenances_active"
-    ),
+    path("scheduled-maintenances/active.json", api.active_maintenances, name="maintenances_active"),
     path("openapi.json", api.openapi, name="openapi"),
     # Last: anything else under /api/v2/ is a 404 in JSON, not the site's HTML page.
     re_path(r"^(?P<path>.*)$", api.not_found, name="not_found"),
