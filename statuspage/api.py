@@ -23,7 +23,6 @@ from django.views.decorators.csrf import csrf_exempt
 from faq.models import ImpactEntry
 from statuspage.cache import content_version, public_page
 from statuspage.models import (
-    ACTIVE_MAINTENANCE_STATUSES,
     CrossPost,
     CrossPostState,
     Incident,
@@ -398,14 +397,36 @@ def maintenance_list() -> dict:
 
 @api_view
 def upcoming_maintenances() -> dict:
-    upcoming = MaintenanceWindow.objects.current().exclude(status__in=ACTIVE_MAINTENANCE_STATUSES)
-    return _maintenances(upcoming.order_by("scheduled_start"))
+    return _maintenances(MaintenanceWindow.objects.upcoming().order_by("scheduled_start"))
 
 
 @api_view
 def active_maintenances() -> dict:
-    active = MaintenanceWindow.objects.current().filter(status__in=ACTIVE_MAINTENANCE_STATUSES)
-    return _maintenances(active.order_by("scheduled_start"))
+    return _maintenances(MaintenanceWindow.objects.active().order_by("scheduled_start"))
+
+
+def webhook_payload(event: MaintenanceWindow | Incident) -> dict:
+    """Statuspage's webhook body for ``event``: meta, page, and the incident as this API
+    shows it (a maintenance is an incident with impact “maintenance”)."""
+    components = Components()
+    if isinstance(event, MaintenanceWindow):
+        item = _maintenance(
+            _windows(MaintenanceWindow.objects.filter(pk=event.pk)).get(), components
+        )
+    else:
+        item = _incident(_with_details(Incident.objects.filter(pk=event.pk)).get(), components)
+    incidents = list(Incident.objects.unresolved())
+    windows = list(MaintenanceWindow.objects.current())
+    status = _status(components, incidents, windows)
+    return {
+        "meta": {"documentation": _absolute("/api/v2/openapi.json")},
+        "page": {
+            "id": _page_id(),
+            "status_indicator": status["indicator"],
+            "status_description": status["description"],
+        },
+        "incident": item,
+    }
 
 
 @cache

@@ -116,6 +116,14 @@ class MaintenanceWindowQuerySet(models.QuerySet):
         """Published windows that are still ahead, under way or awaiting a new date."""
         return self.published().filter(status__in=OPEN_MAINTENANCE_STATUSES)
 
+    def upcoming(self):
+        """Announced, not yet under way: scheduled, or postponed to a new date."""
+        return self.current().exclude(status__in=ACTIVE_MAINTENANCE_STATUSES)
+
+    def active(self):
+        """Under way: in progress or being verified."""
+        return self.published().filter(status__in=ACTIVE_MAINTENANCE_STATUSES)
+
     def past(self):
         return self.published().exclude(status__in=OPEN_MAINTENANCE_STATUSES)
 

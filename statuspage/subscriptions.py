@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from statuspage import mailer, webhooks
+from statuspage.api import webhook_payload
 from statuspage.crossposting import plain_text as _plain
-from statuspage.markdown import render_markdown
 from statuspage.models import (
     Incident,
     MaintenanceWindow,
@@ -160,7 +160,7 @@ def _interested(model, event):
     return active.filter(Q(services__isnull=True) | Q(services__in=services)).distinct()
 
 
-def _fan_out(event, *, topic: str, subject: str, text: str, update: StatusUpdate | None) -> None:
+def _fan_out(event, *, topic: str, subject: str, text: str) -> None:
     rows = [
         Notification(
             subscriber=subscriber,
@@ -172,7 +172,7 @@ def _fan_out(event, *, topic: str, subject: str, text: str, update: StatusUpdate
         )
         for subscriber in _interested(Subscriber, event)
     ]
-    payload = _payload(event, update)
+    payload = _payload(event)
     rows += [
         Notification(webhook=hook, channel="webhook", topic=topic, body=payload)
         for hook in _interested(Webhook, event)
@@ -214,7 +214,6 @@ def notify_update(*, update: StatusUpdate) -> None:
         topic=f"update:{update.pk}",
         subject=f"{event.title}: {update.status_label}",
         text=text,
-        update=update,
     )
 
 
@@ -225,7 +224,6 @@ def notify_announced(*, event: MaintenanceWindow | Incident) -> None:
         topic=f"announced:{event.kind}:{event.pk}",
         subject=f"{kind}: {event.title}",
         text=_describe(event),
-        update=None,
     )
 
 
@@ -235,7 +233,6 @@ def notify_moved(*, window: MaintenanceWindow) -> None:
         topic=f"moved:{window.pk}:{window.sequence}",
         subject=f"New date: {window.title}",
         text=f"The maintenance has moved.\n\n{_describe(window)}",
-        update=None,
     )
 
 
@@ -252,44 +249,13 @@ def maintenance_reminders(*, now: datetime | None = None) -> int:
             topic=f"reminder:{window.pk}:{window.sequence}",
             subject=f"Reminder: {window.title}",
             text=f"This maintenance starts soon.\n\n{_describe(window)}",
-            update=None,
         )
     return len(windows)
 
 
-def _payload(event, update: StatusUpdate | None) -> str:
-    """Statuspage's webhook shape: meta, page, and the incident (maintenance included)."""
-    is_window = isinstance(event, MaintenanceWindow)
-    updates = [update] if update else []
-    incident = {
-        "id": str(event.pk),
-        "name": event.title,
-        "status": event.status,
-        "impact": "maintenance" if is_window else event.impact,
-        "shortlink": settings.SITE_URL + event.get_absolute_url(),
-        "created_at": event.created_at.isoformat(),
-        "updated_at": event.updated_at.isoformat(),
-        "scheduled_for": event.scheduled_start.isoformat() if is_window else None,
-        "scheduled_until": event.scheduled_end.isoformat() if is_window else None,
-        "incident_updates": [
-            {
-                "id": str(u.pk),
-                "status": u.status,
-                "body": _plain(u.body),
-                "body_html": render_markdown(u.body),
-                "created_at": u.created_at.isoformat(),
-                "display_at": u.display_at.isoformat(),
-            }
-            for u in updates
-        ],
-    }
-    return json.dumps(
-        {
-            "meta": {"documentation": settings.SITE_URL + "/api/v2/openapi.json"},
-            "page": {"id": settings.SITE_NAME, "url": settings.SITE_URL},
-            "incident": incident,
-        }
-    )
+def _payload(event) -> str:
+    """The same event as the JSON API shows it, in Statuspage's webhook shape."""
+    return json.dumps(webhook_payload(event))
 
 
 # --- delivery ------------------------------------------------------------------------------
