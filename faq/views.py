@@ -34,16 +34,13 @@ def faq_detail(request, slug: str):
 
 
 def _too_fast(request) -> HttpResponse | None:
-    wait = ratelimit.hit(
+    return ratelimit.refuse_if_exceeded(
+        request,
         scope="comment",
-        keys=[f"user:{request.user.pk}", f"ip:{request.META.get('REMOTE_ADDR', '')}"],
+        keys=[f"user:{request.user.pk}", f"ip:{ratelimit.client_address(request)}"],
         rates=ratelimit.parse_rates(settings.COMMENT_RATE_LIMITS),
+        doing="commenting",
     )
-    if wait is None:
-        return None
-    response = render(request, "429.html", {"wait": wait}, status=429)
-    response["Retry-After"] = str(wait)
-    return response
 
 
 def _published_faq(slug: str) -> FAQ:

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from markdownx.admin import MarkdownxModelAdmin
 
 from statuspage import crossposting, services, subscriptions, x
-from statuspage.forms import StatusUpdateForm
+from statuspage.forms import StatusUpdateForm, add_service_errors
 from statuspage.models import (
     CrossPost,
     CrossPostState,
@@ -143,7 +143,7 @@ class EventAdmin(MarkdownxModelAdmin):
                     x_text=form.cleaned_data.get("x_text", ""),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 published = "published" if form.cleaned_data["publish"] else "saved as a draft"
                 self.message_user(request, f"Update {published} on “{event}”.", messages.SUCCESS)
@@ -214,14 +214,6 @@ def _update_fieldsets(form) -> list:
         for title, names in groups
         if any(name in form.fields for name in names)
     ]
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _maintenance_action(to: str, description: str):

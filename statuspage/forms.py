@@ -1,11 +1,22 @@
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import ValidationError
 from markdownx.widgets import AdminMarkdownxWidget
 
 from statuspage.models import MaintenanceStatus, MaintenanceWindow, Service, ServiceStatus
 from statuspage.services import MAINTENANCE_TRANSITIONS
 
 NO_CHANGE = ""
+
+
+def add_service_errors(form, error: ValidationError, *, fallback: str | None = None) -> None:
+    """Show a service's ValidationError on the form: on its field if the form has it,
+    else on ``fallback`` or the form as a whole."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(fallback if fallback in form.fields else None, error)
 
 
 class StatusUpdateForm(forms.Form):

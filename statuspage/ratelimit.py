@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.shortcuts import render
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -49,3 +51,19 @@ def hit(*, scope: str, keys: list[str], rates: list[Rate]) -> int | None:
                 left = (window + 1) * rate.seconds - now
                 wait = max(wait or 0, left)
     return wait
+
+
+def refuse_if_exceeded(
+    request, *, scope: str, keys: list[str], rates: list[Rate], doing: str
+) -> HttpResponse | None:
+    """Count the request; past a limit, a 429 page saying what to wait for, else None."""
+    wait = hit(scope=scope, keys=keys, rates=rates)
+    if wait is None:
+        return None
+    response = render(request, "429.html", {"wait": wait, "doing": doing}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from statuspage import ratelimit, selectors, subscriptions
 from statuspage.cache import public_page
-from statuspage.forms import ManageForm, SubscribeForm, WebhookForm
+from statuspage.forms import ManageForm, SubscribeForm, WebhookForm, add_service_errors
 
 
 @public_page
@@ -63,16 +63,13 @@ def social(request):
 
 
 def _too_many_signups(request) -> HttpResponse | None:
-    wait = ratelimit.hit(
+    return ratelimit.refuse_if_exceeded(
+        request,
         scope="subscribe",
-        keys=[f"ip:{request.META.get('REMOTE_ADDR', '')}"],
+        keys=[f"ip:{ratelimit.client_address(request)}"],
         rates=ratelimit.parse_rates("10/hour,50/day"),
+        doing="signing up",
     )
-    if wait is None:
-        return None
-    response = render(request, "429.html", {"wait": wait}, status=429)
-    response["Retry-After"] = str(wait)
-    return response
 
 
 def subscribe(request):
@@ -90,7 +87,7 @@ def subscribe(request):
                 else:
                     subscriptions.webhook_register(**form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error, fallback="email")
             else:
                 return render(
                     request, "statuspage/subscribe_sent.html", {"email": form.cleaned_data["email"]}
@@ -98,14 +95,6 @@ def subscribe(request):
     status = 400 if (email_form.errors or hook_form.errors) else 200
     context = {"form": email_form, "hook_form": hook_form}
     return render(request, "statuspage/subscribe.html", context, status=status)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error("email" if "email" in form.fields else None, error)
 
 
 def _recipient(token: str, **kwargs):
