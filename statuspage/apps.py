@@ -6,7 +6,8 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status"
 
     def ready(self) -> None:
-        from statuspage import cache, permissions
+        from statuspage import cache, mirror, permissions
 
         cache.connect_signals()
+        mirror.connect_signals()
         permissions.connect_signals()

@@ -196,6 +196,10 @@ CELERY_BEAT_SCHEDULE = {
     "maintenance-reminders": {"task": "statuspage.tasks.maintenance_reminders", "schedule": 300.0},
 }
 
+# When set, a static copy of the public site is kept here, rewritten after each change
+# (see statuspage/mirror.py); any static host or CDN can serve it as the fallback origin.
+STATIC_MIRROR_DIR = env("STATIC_MIRROR_DIR")
+
 # Subscribers are reminded this many hours before a window starts.
 MAINTENANCE_REMINDER_HOURS = int(env("MAINTENANCE_REMINDER_HOURS", "24"))
 

@@ -1,6 +1,10 @@
-from celery import shared_task
+from pathlib import Path
 
-from statuspage import crossposting, services, subscriptions
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+
+from statuspage import crossposting, mirror, services, subscriptions
 
 
 @shared_task(ignore_result=True)
@@ -31,3 +35,10 @@ def notifications_deliver() -> int:
 def maintenance_reminders() -> int:
     """Remind subscribers of windows that start soon (beat: every five minutes)."""
     return subscriptions.maintenance_reminders()
+
+
+@shared_task(ignore_result=True)
+def mirror_refresh() -> int:
+    """Rewrite the static mirror in STATIC_MIRROR_DIR after content changed."""
+    cache.delete("mirror-refresh-queued")
+    return len(mirror.export(Path(settings.STATIC_MIRROR_DIR)))
