@@ -1,0 +1,57 @@
+"""The last word on public pages' caching headers, and a 503 while the database is down."""
+
+import logging
+
+from django.utils.cache import patch_cache_control
+
+from statuspage.cache import (
+    CACHE_KIND,
+    DATABASE_ERRORS,
+    PRIVATE,
+    PUBLIC_CACHE_CONTROL,
+    SHARED,
+    STALE,
+    UNAVAILABLE,
+    service_unavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class PublicPagesMiddleware:
+    """Finish what ``statuspage.cache.public_page`` marked, after every view decorator.
+
+    * a page shared by anonymous readers gets ``PUBLIC_CACHE_CONTROL`` unless the
+      view or a decorator around it (the API, the embeds) set its own;
+    * a page rendered for one reader is ``private``, whatever a decorator said;
+    * a last good copy or a ``503`` is never stored (``no-store``).
+
+    Any other view that meets an unreachable database (forms, sign-in, the admin,
+    every POST) answers ``503`` with ``Retry-After`` instead of a ``500``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        kind = getattr(response, CACHE_KIND, None)
+        if kind == SHARED:
+            if not response.has_header("Cache-Control"):
+                response["Cache-Control"] = PUBLIC_CACHE_CONTROL
+        elif kind == PRIVATE:
+            patch_cache_control(response, private=True)
+        elif kind in {STALE, UNAVAILABLE}:
+            response["Cache-Control"] = "no-store"
+        return response
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_ERRORS):
+            return None
+        logger.warning(
+            "Database unavailable (%s); %s %s answered 503",
+            exception,
+            request.method,
+            request.get_full_path(),
+        )
+        return service_unavailable(request)

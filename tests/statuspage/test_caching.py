@@ -1,0 +1,223 @@
+"""The shared response cache of public pages: hits run no SQL, publishing re-renders,
+a cold page is rendered once however many readers ask at the same moment, CDN headers.
+
+These tests commit (``transaction=True``): the cache never serves nor stores a page
+rendered inside an open transaction, which is where pytest-django's ``db`` runs.
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.test import Client, TestCase
+from django.test.utils import CaptureQueriesContext
+
+from statuspage import cache as public_cache
+from statuspage import selectors, services
+from statuspage.models import MaintenanceWindow
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HOME = "/"
+FAQ = "/faq/dotmailer-database-upgrade/"
+EVENT = "/maintenance/dotmailer-database-upgrade/"
+SUMMARY = "/api/v2/summary.json"
+PAGES = [HOME, FAQ, EVENT]
+PUBLIC = "public, max-age=15, stale-while-revalidate=60, stale-if-error=86400"
+API = "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"
+
+
+@pytest.fixture
+def frozen():
+    """Time stands still 20 s into a minute, so that no test crosses into the next one."""
+    now = datetime.now(UTC).replace(second=20, microsecond=0)
+    with time_machine.travel(now, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def site(demo, frozen):
+    return frozen
+
+
+def _publish(body: str) -> None:
+    window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.update_post(event=window, author=None, body=body)
+
+
+@pytest.mark.parametrize("path", [*PAGES, SUMMARY, "/history/", "/history.atom", "/badge.svg"])
+def test_a_cache_hit_runs_no_sql(site, client, django_assert_num_queries, path):
+    first = client.get(path)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = client.get(path)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert again["ETag"] == first["ETag"]
+
+
+def test_the_query_string_is_part_of_the_key(site, client):
+    everything = client.get(FAQ).content.decode()
+    filtered = client.get(f"{FAQ}?level=unavailable").content.decode()
+    assert filtered != everything
+    assert client.get(f"{FAQ}?level=unavailable").content.decode() == filtered
+
+
+def test_publishing_re_renders_every_page_with_the_new_update(
+    site, client, django_assert_num_queries
+):
+    for path in [*PAGES, SUMMARY]:
+        client.get(path)
+    site.shift(timedelta(seconds=1))  # the version is the time of the change
+    _publish("Copy **finished** ahead of plan.")
+    for path in [EVENT, HOME]:
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "Copy <strong>finished</strong> ahead of plan." in page.content.decode()
+    summary = client.get(SUMMARY).json()
+    bodies = [
+        update["body"]
+        for window in summary["scheduled_maintenances"]
+        for update in window["incident_updates"]
+    ]
+    assert "Copy **finished** ahead of plan." in bodies
+    with django_assert_num_queries(0):  # and the new copies are shared again
+        assert client.get(EVENT).status_code == 200
+
+
+def test_each_minute_renders_again(site, client):
+    first = client.get(HOME)
+    site.shift(timedelta(minutes=1))  # pages show relative times
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(HOME, headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 200
+    assert len(queries) > 0
+    assert again["ETag"] != first["ETag"]
+
+
+@pytest.mark.parametrize("path", [HOME, FAQ, SUMMARY])
+def test_cdn_headers_for_anonymous_readers(site, client, path):
+    for response in (client.get(path), client.get(path)):  # rendered, then from the cache
+        assert response.status_code == 200
+        assert response["Cache-Control"] == (API if path == SUMMARY else PUBLIC)
+        assert response["ETag"]
+        assert response["Last-Modified"]
+        assert "cookie" not in response.get("Vary", "").lower()
+        assert not response.cookies
+    unchanged = client.get(path, headers={"if-none-match": response["ETag"]})
+    assert unchanged.status_code == 304
+    assert unchanged["Cache-Control"] == (API if path == SUMMARY else PUBLIC)
+    assert not unchanged.cookies
+
+
+def test_the_api_keeps_its_cors_headers_on_cache_hits(site, client):
+    client.get(SUMMARY)
+    hit = client.get(SUMMARY)
+    assert hit["Access-Control-Allow-Origin"] == "*"
+    assert hit["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert hit["Content-Type"] == "application/json"
+
+
+def test_embeds_keep_their_own_cache_control(site, client):
+    client.get("/badge.svg")
+    hit = client.get("/badge.svg")
+    assert hit["Cache-Control"] == "public, max-age=60"
+    assert hit["Content-Type"] == "image/svg+xml"
+    assert hit["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_signed_in_readers_bypass_the_shared_cache(
+    site, staff_client, django_assert_max_num_queries
+):
+    anonymous = Client()
+    assert "Sign in" in anonymous.get(HOME).content.decode()  # now in the shared cache
+    for _ in range(2):
+        page = staff_client.get(HOME)
+        assert "Signed in as" in page.content.decode()
+        assert "Sign in</a>" not in page.content.decode()
+        assert page["Cache-Control"] == "private"
+        assert "public" not in page["Cache-Control"]
+        assert not page.has_header("ETag")
+        assert "Cookie" in page["Vary"]
+    api = staff_client.get(SUMMARY)
+    assert "private" in api["Cache-Control"].split(", ")
+    assert "public" not in api["Cache-Control"]
+    # Their pages were never shared: anonymous readers still get the anonymous page.
+    with django_assert_max_num_queries(0):
+        assert "Signed in as" not in anonymous.get(HOME).content.decode()
+
+
+def test_a_session_cookie_alone_bypasses_the_shared_cache(site):
+    Client().get(HOME)
+    reader = Client()
+    reader.cookies["sessionid"] = "no-such-session"
+    with CaptureQueriesContext(connection) as queries:
+        page = reader.get(HOME)
+    assert page.status_code == 200
+    assert len(queries) > 1  # the session, then the page itself
+    assert page["Cache-Control"].startswith("private")
+
+
+def test_flash_messages_are_never_shared(site, client):
+    client.get(HOME)
+    reader = Client()
+    reader.cookies["messages"] = "anything"
+    assert reader.get(HOME)["Cache-Control"].startswith("private")
+
+
+def _cold_page_stampede(monkeypatch, readers: int, render_seconds: float) -> tuple[list, list]:
+    renders = []
+    home_page = selectors.home_page
+
+    def slow_home_page(*args, **kwargs):
+        renders.append(threading.get_ident())
+        threading.Event().wait(render_seconds)  # the others arrive while this one renders
+        return home_page(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "home_page", slow_home_page)
+    start = threading.Barrier(readers)
+
+    def read(_):
+        start.wait()
+        try:
+            response = Client().get(HOME)
+            return response.status_code, response.content
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(readers) as pool:
+        results = list(pool.map(read, range(readers)))
+    return renders, results
+
+
+def test_concurrent_readers_of_a_cold_page_render_it_once(site, monkeypatch):
+    renders, results = _cold_page_stampede(monkeypatch, readers=8, render_seconds=0.3)
+    assert len(renders) == 1
+    assert {status for status, _ in results} == {200}
+    assert len({content for _, content in results}) == 1
+
+
+def test_readers_stop_waiting_for_a_slow_render_and_render_themselves(site, monkeypatch):
+    monkeypatch.setattr(public_cache, "LOCK_WAIT", 0.05)
+    renders, results = _cold_page_stampede(monkeypatch, readers=3, render_seconds=0.5)
+    assert len(renders) == 3
+    assert {status for status, _ in results} == {200}
+
+
+def test_pages_are_served_when_the_cache_is_down(site, client, settings):
+    # Nothing listens on port 1: every cache call is refused, as when Redis is down.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    for path in [HOME, SUMMARY]:
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response["ETag"]

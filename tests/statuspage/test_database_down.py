@@ -1,0 +1,219 @@
+"""With the database unreachable, public pages answer from their last good copy and
+everything else answers 503 (never 500); when it is back, fresh pages return by themselves.
+
+How the database "goes down" here: every query asks its connection for a cursor,
+which passes through ``BaseDatabaseWrapper.ensure_connection()``; that is where
+Django connects, turning the driver's error into ``django.db.utils.OperationalError``.
+``database_down()`` replaces it with one that raises the driver's own
+``OperationalError`` through the same ``wrap_database_errors``, so every query, in
+every thread, fails exactly as it does when the server refuses connections (the
+same Django class, the driver's error as its cause). Closing the real connection
+instead is not possible: the test database lives in memory and would be lost.
+Undoing the patch is the server coming back; nothing is restarted or reset.
+"""
+
+import json
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test import Client, TestCase
+
+from statuspage import cache as public_cache
+from statuspage import services
+from statuspage.models import MaintenanceWindow
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HOME = "/"
+FAQ = "/faq/dotmailer-database-upgrade/"
+EVENT = "/maintenance/dotmailer-database-upgrade/"
+SUMMARY = "/api/v2/summary.json"
+NOTICE = "live updates will resume shortly"
+
+
+@contextmanager
+def database_down():
+    """Refuse every connection to the database; yields the list of refused attempts."""
+    attempts = []
+
+    def refuse(self):
+        attempts.append(self.alias)
+        with self.wrap_database_errors:
+            raise self.Database.OperationalError("connection refused: is the server running?")
+
+    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", refuse):
+        yield attempts
+
+
+@pytest.fixture
+def site(demo):
+    """The demo site, with time standing still 20 s into a minute."""
+    now = datetime.now(UTC).replace(second=20, microsecond=0)
+    with time_machine.travel(now, tick=False) as traveller:
+        yield traveller
+
+
+def _warm(*paths: str) -> dict:
+    """Anonymous readers see these pages once: their last good copies."""
+    return {path: Client().get(path) for path in paths}
+
+
+@pytest.mark.parametrize("path", [HOME, FAQ, EVENT])
+def test_pages_answer_from_their_last_good_copy_with_a_notice(site, path):
+    seen = _warm(path)[path]
+    rendered_at = datetime.now(UTC)
+    site.shift(timedelta(minutes=1))  # the shared copy has expired: the page must be rendered
+    with database_down() as attempts:
+        page = Client().get(path)
+    assert attempts  # it did try the database
+    assert page.status_code == 200
+    html = page.content.decode()
+    notice = (
+        '<p class="message stale-notice" role="status">Showing the status as of '
+        f'<time datetime="{rendered_at.isoformat()}">'
+        f"{rendered_at.day} {rendered_at:%B %Y, %H:%M} UTC</time>; {NOTICE}.</p>"
+    )
+    assert notice in html
+    # Apart from the notice, it is the page as it was.
+    assert html.replace(notice, "<!--stale-notice-->") == seen.content.decode()
+    assert page["Cache-Control"] == "no-store"
+    assert page["X-Served-Stale"] == rendered_at.isoformat().replace("+00:00", "Z")
+    assert not page.has_header("ETag")
+
+
+def test_the_api_answers_from_its_last_good_copy_with_a_header(site):
+    seen = _warm(SUMMARY)[SUMMARY]
+    rendered_at = datetime.now(UTC)
+    site.shift(timedelta(minutes=1))
+    with database_down():
+        response = Client().get(SUMMARY)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == json.loads(seen.content)
+    assert response["X-Served-Stale"] == rendered_at.isoformat().replace("+00:00", "Z")
+    assert response["Cache-Control"] == "no-store"
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_live_fragments_answer_from_their_copy_too(site):
+    path = f"{EVENT}timeline/"
+    seen = _warm(path)[path]
+    site.shift(timedelta(minutes=1))
+    with database_down():
+        fragment = Client().get(path)
+    assert fragment.status_code == 200
+    assert fragment.content == seen.content  # no <main> to put a notice in; the header says it
+    assert fragment.has_header("X-Served-Stale")
+
+
+def test_cached_pages_and_304s_need_no_database(site):
+    reader = Client()
+    etag = reader.get(HOME)["ETag"]
+    with database_down() as attempts:
+        page = reader.get(HOME)
+        unchanged = reader.get(HOME, headers={"if-none-match": etag})
+    assert not attempts
+    assert page.status_code == 200
+    assert NOTICE not in page.content.decode()  # this minute's copy is simply up to date
+    assert unchanged.status_code == 304
+    assert unchanged["ETag"] == etag
+
+
+def test_signed_in_readers_get_the_last_good_copy_too(site, staff_client):
+    _warm(HOME)
+    site.shift(timedelta(minutes=1))
+    with database_down():
+        page = staff_client.get(HOME)  # their session cannot be read either
+    assert page.status_code == 200
+    assert NOTICE in page.content.decode()
+    assert page["Cache-Control"] == "no-store"
+
+
+def test_a_page_never_seen_answers_503_with_retry_after(site):
+    with database_down():
+        page = Client().get(FAQ)
+        api = Client().get("/api/v2/incidents.json")
+    assert page.status_code == 503
+    assert page["Retry-After"] == "30"
+    assert page["Cache-Control"] == "no-store"
+    assert "This page is back in a moment" in page.content.decode()
+    assert api.status_code == 503
+    assert api["Retry-After"] == "30"
+    assert "unavailable" in api.json()["error"]
+
+
+def test_forms_posts_and_the_admin_answer_503_not_500(site, staff_client):
+    with database_down():
+        anonymous_post = Client().post(f"{FAQ}comments/", {"body": "Is my data safe?"})
+        signed_in_post = staff_client.post(f"{FAQ}comments/", {"body": "Is my data safe?"})
+        subscribe = Client().get("/subscribe/")
+        admin = staff_client.get("/admin/")
+    for response in (anonymous_post, signed_in_post, subscribe, admin):
+        assert response.status_code == 503
+        assert response["Retry-After"] == "30"
+        assert response["Cache-Control"] == "no-store"
+        assert "This page is back in a moment" in response.content.decode()
+
+
+def test_after_a_failure_pages_with_a_copy_wait_before_trying_the_database_again(site):
+    _warm(HOME, FAQ)
+    site.shift(timedelta(minutes=1))
+    with database_down() as attempts:
+        assert NOTICE in Client().get(HOME).content.decode()
+        assert len(attempts) == 1
+        assert NOTICE in Client().get(FAQ).content.decode()
+        assert len(attempts) == 1  # known to be down: the copy at once
+        site.shift(timedelta(seconds=public_cache.DATABASE_RETRY_SECONDS + 1))
+        assert NOTICE in Client().get(FAQ).content.decode()
+        assert len(attempts) == 2
+
+
+def test_when_the_database_is_back_fresh_pages_return(site):
+    _warm(HOME, EVENT, SUMMARY)
+    site.shift(timedelta(minutes=1))
+    with database_down():
+        for path in (HOME, EVENT, SUMMARY):
+            assert Client().get(path).has_header("X-Served-Stale")
+    # Back. The first thing written (an update published) shows at once.
+    site.shift(timedelta(seconds=1))
+    window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.update_post(event=window, author=None, body="We are back: all data is safe.")
+    for path in (HOME, EVENT):
+        page = Client().get(path)
+        assert page.status_code == 200
+        assert not page.has_header("X-Served-Stale")
+        assert NOTICE not in page.content.decode()
+        assert "We are back: all data is safe." in page.content.decode()
+        assert page["Cache-Control"].startswith("public")
+    assert "We are back: all data is safe." in Client().get(SUMMARY).content.decode()
+
+
+def test_when_the_database_is_back_pages_render_again_without_any_write(site):
+    _warm(FAQ)
+    site.shift(timedelta(minutes=1))
+    with database_down():
+        assert Client().get(FAQ).has_header("X-Served-Stale")
+        assert Client().get("/history/").status_code == 503
+    site.shift(timedelta(seconds=public_cache.DATABASE_RETRY_SECONDS + 1))
+    page = Client().get(FAQ)
+    assert page.status_code == 200
+    assert not page.has_header("X-Served-Stale")
+    assert page.has_header("ETag")
+    assert Client().get("/history/").status_code == 200
+
+
+def test_any_page_that_renders_again_ends_the_wait_for_every_page(site):
+    _warm(FAQ)
+    site.shift(timedelta(minutes=1))
+    with database_down():
+        assert Client().get(FAQ).has_header("X-Served-Stale")
+    # Back, within DATABASE_RETRY_SECONDS: a page without a copy tries, and succeeds.
+    assert Client().get("/history/").status_code == 200
+    page = Client().get(FAQ)
+    assert not page.has_header("X-Served-Stale")
+    assert NOTICE not in page.content.decode()
