@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Local development and tests run in debug mode; production leaves it off.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test install browser lint format check clean lock
+.PHONY: run test test-postgres install browser lint format check clean lock
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -16,8 +16,31 @@ run: install
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: $(BIN)/python manage.py createsuperuser)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# `make test` runs the whole suite twice. First on the embedded default (SQLite, local-memory
+# cache); then on PostgreSQL with Redis as the cache, throwaway servers that .ci/services.sh
+# installs with apt-get if missing, starts on 127.0.0.1 only, and stops again when the pass
+# ends, pass or fail. The browser tests (tests/e2e, marker e2e) run in the SQLite pass only,
+# to save time: they drive Chromium through the pages, which the database does not change.
+# Celery tasks run in-process in both passes: CELERY_BROKER_URL stays unset (with a broker
+# they would wait for a worker).
+TEST_PG_PORT ?= 54329
+TEST_REDIS_PORT ?= 63790
+TEST_DATABASE_URL := postgres://statuspage:statuspage@127.0.0.1:$(TEST_PG_PORT)/statuspage
+TEST_REDIS_URL := redis://127.0.0.1:$(TEST_REDIS_PORT)/0
+
+define postgres_pass
+PG_PORT=$(TEST_PG_PORT) REDIS_PORT=$(TEST_REDIS_PORT) .ci/services.sh run \
+  env -u CELERY_BROKER_URL DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+  $(BIN)/pytest -m "not e2e"
+endef
+
 test: install browser lint check
 	$(BIN)/pytest
+	$(postgres_pass)
+
+# The PostgreSQL and Redis pass alone.
+test-postgres: install
+	$(postgres_pass)
 
 install: $(VENV)/.installed
 
