@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Local development and tests run in debug mode; production leaves it off.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-postgres install browser lint format check clean lock
+.PHONY: run test test-postgres prod bench install browser lint format check clean lock
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -19,8 +19,9 @@ run: install
 # `make test` runs the whole suite twice. First on the embedded default (SQLite, local-memory
 # cache); then on PostgreSQL with Redis as the cache, throwaway servers that .ci/services.sh
 # installs with apt-get if missing, starts on 127.0.0.1 only, and stops again when the pass
-# ends, pass or fail. The browser tests (tests/e2e, marker e2e) run in the SQLite pass only,
-# to save time: they drive Chromium through the pages, which the database does not change.
+# ends, pass or fail (`.ci/services.sh clean` deletes their files). The browser tests
+# (tests/e2e, marker e2e) run in the SQLite pass only, to save time: they check what Chromium
+# does with the pages, which the database behind them does not change.
 # Celery tasks run in-process in both passes: CELERY_BROKER_URL stays unset (with a broker
 # they would wait for a worker).
 TEST_PG_PORT ?= 54329
@@ -41,6 +42,24 @@ test: install browser lint check
 # The PostgreSQL and Redis pass alone.
 test-postgres: install
 	$(postgres_pass)
+
+# The production stack on this machine (PostgreSQL, Redis, gunicorn, Celery worker and beat).
+prod: install
+	PORT=$(PORT) .ci/prod.sh
+
+# Benchmarks, by hand: wrk against gunicorn beside nginx serving the exported static copy, then
+# render time and queries at demo size and 100x. Prints a table; a throwaway SQLite database.
+BENCH := /tmp/statuspage-bench
+bench: install
+	command -v wrk >/dev/null && command -v nginx >/dev/null \
+	  || $(SUDO) apt-get install -y --no-install-recommends wrk nginx-light
+	rm -rf $(BENCH) && mkdir -p $(BENCH)
+	env DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-not-secret DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost \
+	  DJANGO_SECURE_COOKIES=false DATABASE_URL=sqlite:///$(BENCH)/db.sqlite3 STATIC_ROOT=$(BENCH)/static \
+	  SITE_URL=http://127.0.0.1:8097 sh -c '$(BIN)/python manage.py migrate -v0 \
+	    && $(BIN)/python manage.py load_demo && $(BIN)/python manage.py collectstatic --noinput -v0 \
+	    && $(BIN)/python manage.py export_static $(BENCH)/mirror \
+	    && $(BIN)/python manage.py bench --mirror $(BENCH)/mirror'
 
 install: $(VENV)/.installed
 

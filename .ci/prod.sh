@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make prod`: the production stack on this machine, for trying and testing — PostgreSQL and
+# Redis (installed and started by .ci/services.sh, 127.0.0.1 only), gunicorn on PORT, a Celery
+# worker and beat, production settings, demo content. Ctrl-C stops all of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PG_PORT=${PROD_PG_PORT:-54330} REDIS_PORT=${PROD_REDIS_PORT:-63791}
+export CI_SERVICES_DIR=${PROD_SERVICES_DIR:-/tmp/statuspage-prod-services}
+if [ "${1:-}" != serve ]; then
+	exec .ci/services.sh run "$0" serve
+fi
+
+PORT=${PORT:-8000}
+RUN=${PROD_RUN_DIR:-/tmp/statuspage-prod}
+mkdir -p "$RUN"
+BIN=$PWD/.venv/bin
+[ -f "$RUN/secret" ] || "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(50))" >"$RUN/secret"
+export DJANGO_DEBUG=false DJANGO_SECRET_KEY=$(cat "$RUN/secret")
+export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_COOKIES=false
+export DATABASE_URL=postgres://statuspage:statuspage@127.0.0.1:$PG_PORT/statuspage
+export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/1 CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0
+export STATIC_ROOT=$RUN/static SITE_URL=http://127.0.0.1:$PORT STATIC_MIRROR_DIR=$RUN/mirror
+
+"$BIN/python" manage.py migrate --noinput
+"$BIN/python" manage.py load_demo
+"$BIN/python" manage.py collectstatic --noinput -v0
+
+pids=()
+stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop EXIT INT TERM
+"$BIN/python" "$BIN/celery" -A statuspage worker --loglevel=INFO --concurrency 2 &
+pids+=($!)
+"$BIN/python" "$BIN/celery" -A statuspage beat --loglevel=INFO --schedule "$RUN/beat-schedule" &
+pids+=($!)
+echo "Serving the production stack on http://127.0.0.1:$PORT/ (static mirror in $RUN/mirror)"
+"$BIN/python" "$BIN/gunicorn" statuspage.wsgi --bind "127.0.0.1:$PORT" --workers 4 &
+pids+=($!)
+wait "${pids[@]}"
