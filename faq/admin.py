@@ -69,6 +69,14 @@ class ImpactEntryInline(admin.StackedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("section", "service")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        for name in ("section", "service"):
+            field = formset.form.base_fields[name]
+            # Read the choices once for all entries, not once per entry's form.
+            field.widget.widget.choices = field.choices = list(field.choices)
+        return formset
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "section":
             faq_id = request.resolver_match.kwargs.get("object_id")

@@ -1,6 +1,8 @@
 """Staff edit FAQs, impact entries and windows in the admin; bad input is refused clearly."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from faq.models import FAQ, ImpactEntry
 from statuspage.models import MaintenanceWindow, ServiceGroup
@@ -147,3 +149,18 @@ def test_admin_pages_open(demo, staff_client, path):
     # Ids are the database's to choose (PostgreSQL's sequences do not rewind after a test).
     path = path.format(group=ServiceGroup.objects.order_by("pk").first().pk)
     assert staff_client.get(path).status_code == 200
+
+
+def test_faq_change_page_queries_do_not_grow_with_entries(faq_form, staff_client):
+    url, _ = faq_form
+    faq = FAQ.objects.get(slug="dotmailer-database-upgrade-2013")
+    section = faq.sections.get(number=2)
+    with CaptureQueriesContext(connection) as before:
+        staff_client.get(url)
+    ImpactEntry.objects.bulk_create(
+        ImpactEntry(faq=faq, section=section, number=50 + n, subject=f"Extra {n}", level="delayed")
+        for n in range(20)
+    )
+    with CaptureQueriesContext(connection) as after:
+        staff_client.get(url)
+    assert len(after) == len(before)
