@@ -18,6 +18,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.test import Client
 
 from faq.models import FAQ
+from statuspage.cache import PUBLIC_APPS
 from statuspage.models import Incident, MaintenanceWindow, Service
 
 FIXED_PATHS = [
@@ -96,12 +97,19 @@ def _copy_assets(folder: Path) -> list[str]:
 
 
 def _refresh_soon(sender, **kwargs) -> None:
-    if sender._meta.app_label not in {"statuspage", "faq"} or not settings.STATIC_MIRROR_DIR:
+    if sender._meta.app_label not in PUBLIC_APPS or not settings.STATIC_MIRROR_DIR:
         return
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # One admin save writes dozens of rows: refresh once, after its transaction.
+        outermost = connection.atomic_blocks[0]
+        if getattr(outermost, "mirror_refresh_queued", False):
+            return
+        outermost.mirror_refresh_queued = True
     from statuspage.tasks import mirror_refresh
 
     def queue() -> None:
-        # Many writes in a row (one admin save touches several rows) make one refresh.
+        # Transactions close together make one refresh when a worker does it.
         if settings.CELERY_TASK_ALWAYS_EAGER or cache.add("mirror-refresh-queued", 1, 30):
             mirror_refresh.apply_async(countdown=0 if settings.CELERY_TASK_ALWAYS_EAGER else 5)
 

@@ -72,3 +72,16 @@ def test_a_configured_mirror_is_refreshed_after_a_publish(demo, tmp_path, settin
         services.update_post(event=window, author=None, body="Copying the data now.")
     page = (tmp_path / "mirror/maintenance/dotmailer-database-upgrade/index.html").read_text()
     assert "Copying the data now." in page
+
+
+def test_one_save_of_many_rows_refreshes_the_mirror_once(demo, tmp_path, settings, monkeypatch):
+    from statuspage import tasks
+
+    settings.STATIC_MIRROR_DIR = str(tmp_path / "mirror")
+    exports = []
+    monkeypatch.setattr(tasks.mirror, "export", lambda target: exports.append(target) or [])
+    window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        # Starting a window writes the window, an update and five service changes.
+        services.maintenance_transition(window=window, to="in_progress", author=None)
+    assert len(exports) == 1
