@@ -4,6 +4,8 @@
 #   .ci/services.sh start          install if missing, then start both (idempotent)
 #   .ci/services.sh stop           stop both (idempotent)
 #   .ci/services.sh status         say what runs
+#   .ci/services.sh stop-postgres  stop PostgreSQL alone (the database-down tests and benchmark)
+#   .ci/services.sh start-postgres start it again
 #   .ci/services.sh clean          stop both and delete their files
 #   .ci/services.sh run CMD ARGS   start, run CMD, stop both whatever CMD does; exits with CMD's status
 #                                  (one `run` at a time per machine: a second one waits)
@@ -221,6 +223,8 @@ status() {
 case ${1:-} in
 start) start ;;
 stop) stop ;;
+stop-postgres) stop_postgres ;;
+start-postgres) start_postgres ;;
 status) status ;;
 clean)
 	stop
@@ -249,6 +253,6 @@ run)
 	exit $code
 	;;
 *)
-	die "usage: $0 start|stop|status|clean|run CMD [ARGS...]"
+	die "usage: $0 start|stop|status|stop-postgres|start-postgres|clean|run CMD [ARGS...]"
 	;;
 esac
