@@ -220,6 +220,8 @@ X_CONSUMER_SECRET = env("X_CONSUMER_SECRET")
 X_ACCESS_TOKEN = env("X_ACCESS_TOKEN")
 X_ACCESS_TOKEN_SECRET = env("X_ACCESS_TOKEN_SECRET")
 X_ACCOUNT = env("X_ACCOUNT")  # the account's handle, for links to its posts
+# Where X's API is (empty: X itself); a fake X on loopback in the production smoke test.
+X_API_BASE_URL = env("X_API_BASE_URL")
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"

@@ -5,6 +5,10 @@ or a ``TemporaryError`` (try again later: rate limit, X's 5xx, timeouts,
 connection trouble) or a ``PermanentError`` (fix something first: credentials,
 permissions, duplicate or invalid content). tweepy's own rate-limit sleeping is
 off: a worker must never sleep for fifteen minutes inside a task.
+
+``X_API_BASE_URL`` (empty: X itself) sends the requests for X's API elsewhere,
+e.g. to a fake X on loopback in the production smoke test. tweepy's host is
+fixed in its code, so the URL is rewritten on the way into its session.
 """
 
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ LIMIT = 280
 CREDENTIALS = ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 # X's API took this long at worst in its own status reports; longer means trouble.
 TIMEOUT_SECONDS = 20
+API_ROOT = "https://api.twitter.com/"  # where tweepy sends every API request
 
 
 class TemporaryError(Exception):
@@ -69,14 +74,18 @@ def _client() -> tweepy.Client:
         access_token_secret=settings.X_ACCESS_TOKEN_SECRET,
         wait_on_rate_limit=False,
     )
-    client.session.request = _with_timeout(client.session.request)
+    client.session.request = _bounded(client.session.request, base_url=settings.X_API_BASE_URL)
     return client
 
 
-def _with_timeout(request):
-    def bounded(*args, **kwargs):
+def _bounded(request, *, base_url: str):
+    """``session.request`` with a timeout, and X's API at ``base_url`` if one is given."""
+
+    def bounded(method, url, *args, **kwargs):
         kwargs.setdefault("timeout", TIMEOUT_SECONDS)
-        return request(*args, **kwargs)
+        if base_url and url.startswith(API_ROOT):
+            url = base_url.rstrip("/") + "/" + url.removeprefix(API_ROOT)
+        return request(method, url, *args, **kwargs)
 
     return bounded
 

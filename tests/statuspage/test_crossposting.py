@@ -157,6 +157,25 @@ def test_published_update_is_posted_once_with_link_hashtag_and_oauth(
     assert request.req_kwargs["timeout"] == x.TIMEOUT_SECONDS
 
 
+def test_an_api_base_url_sends_the_same_request_there(rsps, author, window, settings):
+    settings.X_API_BASE_URL = "http://127.0.0.1:8765/fake-x/"
+    rsps.add(
+        responses.POST,
+        "http://127.0.0.1:8765/fake-x/2/tweets",
+        status=201,
+        json={"data": {"id": "2002", "text": "..."}},
+    )
+    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
+
+    row = row_of(update)
+    assert (row.state, row.remote_id) == (S.SENT, "2002")
+    assert len(rsps.calls) == 1  # nothing went to api.twitter.com: it is not registered
+    request = rsps.calls[0].request
+    assert sent_body(rsps.calls[0]) == {"text": row.text}
+    assert request.headers["Authorization"].startswith("OAuth ")
+    assert request.req_kwargs["timeout"] == x.TIMEOUT_SECONDS
+
+
 # --- 2. rate limit ---------------------------------------------------------------------
 
 
