@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from functools import cache, wraps
 from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from django.conf import settings
@@ -84,37 +85,54 @@ def _latest(queryset) -> Subquery:
 
 
 class Components:
-    """Every service, and every group as a group component, in page order."""
+    """Every service, and every group as a group component, in page order.
+
+    Read as plain rows (``values()``), not model instances: the summary lists every
+    service, and at hundreds of them building models was most of its render time.
+    """
 
     def __init__(self) -> None:
-        # The latest change to any published event rides along on each row (one query).
+        # The latest change to any published event rides along on each row (one query;
+        # the subqueries do not depend on the row, so the database runs each once).
         self.services = list(
-            Service.objects.select_related("group").annotate(
+            Service.objects.annotate(
                 latest_incident=_latest(Incident.objects.published()),
                 latest_window=_latest(MaintenanceWindow.objects.published()),
                 latest_update=_latest(StatusUpdate.objects.published()),
+            ).values(
+                "pk",
+                "name",
+                "status",
+                "updated_at",
+                "description",
+                "group_id",
+                "group__name",
+                "latest_incident",
+                "latest_window",
+                "latest_update",
             )
         )
+        self.page_id = _page_id()
         self.items: list[dict] = []
         self.by_service: dict[int, dict] = {}
-        for group, members in groupby(self.services, key=lambda s: s.group):
+        for group_id, members in groupby(self.services, key=itemgetter("group_id")):
             members = list(members)
-            if group:
+            if group_id:
                 self._add(
-                    id=f"group-{group.pk}",
-                    name=group.name,
-                    status=max((s.status for s in members), key=ServiceStatus.values.index),
-                    changed=max(s.updated_at for s in members),
-                    children=[f"service-{s.pk}" for s in members],
+                    id=f"group-{group_id}",
+                    name=members[0]["group__name"],
+                    status=max((s["status"] for s in members), key=ServiceStatus.values.index),
+                    changed=max(s["updated_at"] for s in members),
+                    children=[f"service-{s['pk']}" for s in members],
                 )
             for service in members:
-                self.by_service[service.pk] = self._add(
-                    id=f"service-{service.pk}",
-                    name=service.name,
-                    status=service.status,
-                    changed=service.updated_at,
-                    description=service.description or None,
-                    group_id=f"group-{group.pk}" if group else None,
+                self.by_service[service["pk"]] = self._add(
+                    id=f"service-{service['pk']}",
+                    name=service["name"],
+                    status=service["status"],
+                    changed=service["updated_at"],
+                    description=service["description"] or None,
+                    group_id=f"group-{group_id}" if group_id else None,
                 )
 
     def _add(self, *, id, name, status, changed, description=None, group_id=None, children=None):
@@ -130,7 +148,7 @@ class Components:
             "showcase": False,
             "start_date": None,
             "group_id": group_id,
-            "page_id": _page_id(),
+            "page_id": self.page_id,
             "group": children is not None,
             "only_show_if_degraded": False,
         }
@@ -139,16 +157,20 @@ class Components:
         self.items.append(component)
         return component
 
+    @property
+    def statuses(self) -> set[str]:
+        return {service["status"] for service in self.services}
+
     def of(self, event) -> list[dict]:
         found = [self.by_service[s.pk] for s in event.services.all() if s.pk in self.by_service]
-        return sorted(found, key=lambda component: component["position"])
+        return sorted(found, key=itemgetter("position"))
 
     def latest_change(self) -> datetime:
         """When anything readers can see last changed."""
-        times = [s.updated_at for s in self.services]
+        times = [s["updated_at"] for s in self.services]
         if self.services:
             first = self.services[0]
-            times += [first.latest_incident, first.latest_window, first.latest_update]
+            times += [first["latest_incident"], first["latest_window"], first["latest_update"]]
         fallback = datetime.fromtimestamp(content_version() / 1e9, tz=UTC)
         return max((t for t in times if t), default=fallback)
 
@@ -164,7 +186,7 @@ def _page(components: Components) -> dict:
 
 
 def _status(components: Components, incidents, windows) -> dict:
-    indicator = overall_indicator(components.services, incidents, windows)
+    indicator = overall_indicator(components.statuses, incidents, windows)
     return {"indicator": indicator.value, "description": indicator.description}
 
 

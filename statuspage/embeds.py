@@ -1,5 +1,7 @@
 """What other sites embed or serve: a status badge, a maintenance banner, a holding page."""
 
+import base64
+import hashlib
 from datetime import timedelta
 from functools import wraps
 
@@ -8,9 +10,11 @@ from django.contrib.staticfiles import finders
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
 
 from statuspage.cache import public_page
 from statuspage.feeds import absolute, faq_url
@@ -46,12 +50,14 @@ def _text_width(text: str) -> int:
     return round(len(text) * CHAR_WIDTH)
 
 
+# A picture with nothing to click: dashboards may frame it as well as show it with <img>.
+@xframe_options_exempt
 @cache_control(public=True, max_age=EMBED_MAX_AGE)
 @public_page
 def badge(request):
     """A shields.io-style SVG: “status | all systems operational”, coloured by indicator."""
     indicator = overall_indicator(
-        list(Service.objects.only("status")),
+        Service.objects.order_by().values_list("status", flat=True).distinct(),
         list(Incident.objects.unresolved().only("status", "impact")),
         list(MaintenanceWindow.objects.current().only("status")),
     )
@@ -141,20 +147,36 @@ def banner_json(request):
     )
 
 
+def _holding_page_style() -> tuple[str, str]:
+    """The holding page's inline style and the policy that allows it, and nothing else."""
+    style = render_to_string("statuspage/embeds/holding_page.css")
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    policy = f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+    return style, policy
+
+
 @public_page
 def holding_page(request, slug: str):
-    """A self-contained page that operators serve from systems the window takes down."""
+    """A self-contained page that operators serve from systems the window takes down.
+
+    Its only style is inline, so nothing is fetched and the page works with the network
+    down; the policy that allows exactly that style (by its hash) travels inside the page,
+    in a <meta>, for the servers that serve it, and comes in the header from here.
+    """
     window = get_object_or_404(
         MaintenanceWindow.objects.published().select_related("faq"), slug=slug
     )
+    style, policy = _holding_page_style()
     context = {
         "window": window,
         "faq_url": faq_url(window),
         "status_url": absolute(window.get_absolute_url()),
         "site_name": settings.SITE_NAME,
+        "style": style,
+        "policy": policy,
     }
     response = render(request, "statuspage/embeds/holding_page.html", context)
     response["Content-Disposition"] = f'inline; filename="{window.slug}-holding-page.html"'
-    # Only its own <style>: nothing is fetched, so the page works with the network down.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    # frame-ancestors works only in the header, not in a <meta>.
+    response["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"
     return response

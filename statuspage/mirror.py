@@ -24,6 +24,7 @@ from statuspage.models import Incident, MaintenanceWindow, Service
 FIXED_PATHS = [
     "/",
     "/history/",
+    "/services/",
     "/social/",
     "/history.atom",
     "/history.rss",

@@ -1,11 +1,12 @@
 """Page-level reads for the status pages. Each runs a fixed number of queries."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from statuspage import x
@@ -54,11 +55,11 @@ _FROM_IMPACT = {
 
 
 def overall_indicator(
-    services: list[Service], incidents: list[Incident], windows: list[MaintenanceWindow]
+    statuses: Iterable[str], incidents: list[Incident], windows: list[MaintenanceWindow]
 ) -> Indicator:
     """The worst of: each service's status, each unresolved incident's impact, and
     “maintenance” while a window is under way."""
-    values = [_FROM_SERVICE[s.status] for s in services]
+    values = [_FROM_SERVICE[status] for status in set(statuses)]
     values += [_FROM_IMPACT[i.impact] for i in incidents if i.is_active]
     values += ["maintenance" for w in windows if w.is_active]
     order = [indicator.value for indicator in INDICATORS]
@@ -104,20 +105,86 @@ def active_events() -> dict:
     return {"active_incidents": list(incidents), "current_windows": list(windows)}
 
 
+# Up to this many services, `/` lists each one; beyond it, each group folds to one line
+# (its worst status and count) listing only the services that are not operational, and
+# `/services/` lists them all. A long list hides what matters and grows the page without end.
+HOME_SERVICES_LISTED = 30
+FOLDED_GROUP_LISTED = 10  # at most this many troubled services under a folded group
+
+
+@dataclass
+class GroupView:
+    name: str
+    status: str  # the worst of its services'
+    count: int
+    troubled: int  # how many are not operational
+    services: list[Service]  # all of them; when folded, the first troubled ones
+
+    @property
+    def status_label(self) -> str:
+        return ServiceStatus(self.status).label
+
+    @property
+    def troubled_not_listed(self) -> int:
+        """Of a folded group: troubled services beyond the list's limit."""
+        return max(self.troubled - len(self.services), 0)
+
+
+def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[list[GroupView], bool]:
+    """Groups in page order with their worst status, and whether they are folded.
+
+    Two queries at any size: statuses counted per group, then the services to list.
+    """
+    counts = (
+        Service.objects.values_list("group_id", "group__name", "status")
+        .annotate(count=Count("pk"))
+        .order_by(F("group__position").asc(nulls_last=True), "group__name")
+    )
+    groups: dict[int | None, tuple[str, dict[str, int]]] = {}
+    for group_id, name, status, count in counts:
+        groups.setdefault(group_id, (name or "Other services", {}))[1][status] = count
+    total = sum(sum(statuses.values()) for _, statuses in groups.values())
+    folded = fold_over is not None and total > fold_over
+    listed = Service.objects.all()
+    if folded:
+        listed = listed.exclude(status=ServiceStatus.OPERATIONAL)
+    members: dict[int | None, list[Service]] = {}
+    for service in listed:
+        members.setdefault(service.group_id, []).append(service)
+    order = ServiceStatus.values.index
+    views = []
+    for group_id, (name, statuses) in groups.items():
+        shown = members.get(group_id, [])
+        views.append(
+            GroupView(
+                name=name,
+                status=max(statuses, key=order),
+                count=sum(statuses.values()),
+                troubled=sum(n for st, n in statuses.items() if st != ServiceStatus.OPERATIONAL),
+                services=shown[:FOLDED_GROUP_LISTED] if folded else shown,
+            )
+        )
+    return views, folded
+
+
 def home_live() -> dict:
     """The part of `/` that open pages fetch again: indicator, events, services."""
-    services = list(Service.objects.select_related("group"))
+    groups, folded = service_groups()
     events = active_events()
     return {
         **events,
         "indicator": overall_indicator(
-            services, events["active_incidents"], events["current_windows"]
+            (view.status for view in groups), events["active_incidents"], events["current_windows"]
         ),
-        "service_groups": [
-            (group, list(members)) for group, members in groupby(services, key=lambda s: s.group)
-        ],
+        "service_groups": groups,
+        "services_folded": folded,
         "poll_seconds": settings.STATUS_POLL_SECONDS,
     }
+
+
+def services_page() -> dict:
+    groups, _ = service_groups(fold_over=None)
+    return {"service_groups": groups}
 
 
 def home_page() -> dict:

@@ -21,6 +21,7 @@ status_patterns = [
         views.subscription_unsubscribe,
         name="subscription_unsubscribe",
     ),
+    path("services/", views.services, name="services"),
     path("services/<slug:slug>/", views.service_detail, name="service_detail"),
     path("maintenance/<slug:slug>/", views.maintenance_detail, name="maintenance_detail"),
     path(

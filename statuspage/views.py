@@ -23,6 +23,11 @@ def home_timeline(request):
 
 
 @public_page
+def services(request):
+    return render(request, "statuspage/services.html", selectors.services_page())
+
+
+@public_page
 def service_detail(request, slug: str):
     return render(request, "statuspage/service_detail.html", selectors.service_page(slug=slug))
 

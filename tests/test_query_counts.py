@@ -17,11 +17,11 @@ from tests.factories import (
     TeamMemberFactory,
 )
 
-# services+groups; incidents; their services; their updates; windows+FAQs; their
-# services; their updates; past windows+FAQs
-HOME_QUERIES = 8
+# service statuses counted per group; the services listed; incidents; their services;
+# their updates; windows+FAQs; their services; their updates; past windows+FAQs
+HOME_QUERIES = 9
 # the same, less past windows
-HOME_FRAGMENT_QUERIES = 7
+HOME_FRAGMENT_QUERIES = 8
 # FAQ+window; entries+services+sections; sections; window services; team; comments
 FAQ_QUERIES = 6
 # window+FAQ; its services+groups; count of updates; a page of updates; their service changes
@@ -96,6 +96,13 @@ def test_event_page_query_count_is_flat(site, client, django_assert_num_queries)
     assert response.status_code == 200
     with django_assert_num_queries(EVENT_QUERIES):
         assert client.get(f"{EVENT_PATH}timeline/").status_code == 200
+
+
+def test_services_page_query_count_is_flat(site, client, django_assert_num_queries):
+    # service statuses counted per group; every service
+    with django_assert_num_queries(2):
+        response = client.get("/services/")
+    assert response.content.decode().count('class="service"') == 8 * site
 
 
 def test_service_page_query_count_is_flat(site, client, django_assert_num_queries):

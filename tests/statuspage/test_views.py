@@ -8,7 +8,12 @@ from django.test import RequestFactory
 from django.views.defaults import server_error
 
 from statuspage.models import MaintenanceStatus, ServiceStatus
-from tests.factories import FAQFactory, MaintenanceWindowFactory, ServiceFactory
+from tests.factories import (
+    FAQFactory,
+    MaintenanceWindowFactory,
+    ServiceFactory,
+    ServiceGroupFactory,
+)
 
 
 def test_home_shows_services_by_group_with_their_status(demo, client):
@@ -34,6 +39,25 @@ def test_home_shows_the_2013_window_in_both_zones_under_past_maintenance(demo, c
     past = page[page.index("Past maintenance") :]
     assert "Saturday 26 October 2013, 11:00–15:00 UK time (10:00–14:00 UTC)" in past
     assert 'href="/faq/dotmailer-database-upgrade-2013/"' in past
+
+
+def test_with_many_services_home_folds_each_group_to_its_troubles(demo, client):
+    group = ServiceGroupFactory(name="Regional sending", position=9)
+    for n in range(30):
+        ServiceFactory(group=group, name=f"Relay {n:02}")
+    ServiceFactory(group=group, name="Relay Tokyo", status=ServiceStatus.PARTIAL_OUTAGE)
+    page = client.get("/").content.decode()
+    assert "Partial system outage" in page
+    assert "All 2 services operational" in page  # the demo's "Community" group
+    assert "1 of 31 services affected" in page
+    assert "Relay Tokyo" in page
+    assert "Relay 07" not in page
+    assert page.count('class="service"') == 1
+    assert 'href="/services/"' in page
+    everything = client.get("/services/").content.decode()
+    assert everything.count('class="service"') == 8 + 31
+    assert "Relay 07" in everything
+    assert "Relay Tokyo" in everything
 
 
 @pytest.mark.django_db
