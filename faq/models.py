@@ -266,7 +266,11 @@ class Comment(models.Model):
         return f"{self.author_name} on {self.faq}"
 
     def get_absolute_url(self) -> str:
-        return f"{self.faq.get_absolute_url()}#{self.anchor}"
+        from faq.selectors import thread_page_of  # selectors import this module
+
+        page = thread_page_of(self)
+        query = f"?comments={page}" if page > 1 else ""
+        return f"{self.faq.get_absolute_url()}{query}#{self.anchor}"
 
     @property
     def anchor(self) -> str:

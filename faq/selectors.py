@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from faq.models import FAQ, Comment, CommentStatus, ImpactEntry, ImpactLevel, Section
@@ -47,7 +48,13 @@ class Thread:
 
 
 def faq_page(
-    *, slug: str, viewer, service_slug: str = "", level: str = "", words: str = ""
+    *,
+    slug: str,
+    viewer,
+    service_slug: str = "",
+    level: str = "",
+    words: str = "",
+    comments_page: str | int | None = None,
 ) -> dict:
     faq = get_object_or_404(FAQ.objects.published().select_related("window"), slug=slug)
     entries = list(
@@ -84,33 +91,84 @@ def faq_page(
         ],
         "levels": ImpactLevel,
         "team": list(faq.team.all()),
-        **_comments(faq, viewer),
+        **_comments(faq, viewer, comments_page),
     }
 
 
-def _comments(faq: FAQ, viewer) -> dict:
-    """The thread as ``viewer`` may see it: top-level comments oldest first, with replies.
+THREADS_PER_PAGE = 20  # the FAQ is what the page is for; the thread comes a page at a time
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """One page of a thread: its top-level comments by position, oldest first."""
+
+    number: int
+    count: int  # pages
+    first: int  # position of the page's first top-level comment, from 1
+    last: int
+    total: int  # top-level comments, whatever their status
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.count else None
+
+
+def thread_page_of(comment: Comment) -> int:
+    """The page of its thread that shows ``comment`` (replies sit under their parent)."""
+    root = comment.parent if comment.parent_id else comment
+    earlier = Comment.objects.filter(faq_id=root.faq_id, parent=None).filter(
+        Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk)
+    )
+    return earlier.count() // THREADS_PER_PAGE + 1
+
+
+def _comments(faq: FAQ, viewer, page: str | int | None = None) -> dict:
+    """One page of the thread as ``viewer`` may see it: top-level comments oldest first,
+    each with its replies. Three queries at any size: counts, the page, its replies.
 
     Readers see visible comments, and their own held ones; staff see everything.
-    A hidden or removed comment with visible replies stays as a placeholder.
+    A hidden or removed comment with visible replies stays as a placeholder. Pages are
+    cut from every top-level comment, seen or not, so that a comment's page (its link in
+    e-mails) is the same for everyone; a page may show fewer than ``THREADS_PER_PAGE``.
     """
-    comments = list(faq.comments.all())
+    counts = faq.comments.aggregate(
+        top=Count("pk", filter=Q(parent=None)),
+        visible=Count("pk", filter=Q(status=CommentStatus.VISIBLE)),
+    )
+    pages = max(1, -(-counts["top"] // THREADS_PER_PAGE))
+    try:
+        number = min(max(int(page or 1), 1), pages)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * THREADS_PER_PAGE
+    roots = list(faq.comments.filter(parent=None)[offset : offset + THREADS_PER_PAGE])
     replies = defaultdict(list)
-    for comment in comments:
-        comment.can_edit = can_edit(comment=comment, user=viewer)
-        if comment.parent_id:
-            replies[comment.parent_id].append(comment)
+    for reply in Comment.objects.filter(parent__in=roots):
+        replies[reply.parent_id].append(reply)
     threads = []
-    for comment in comments:
-        if comment.parent_id is not None:
-            continue
+    for comment in roots:
+        for each in (comment, *replies[comment.pk]):
+            each.can_edit = can_edit(comment=each, user=viewer)
         shown = [reply for reply in replies[comment.pk] if _may_see(viewer, reply)]
         if _may_see(viewer, comment):
             threads.append(Thread(comment, shown))
         elif shown:
             threads.append(Thread(comment, shown, placeholder=True))
-    visible = sum(1 for comment in comments if comment.status == CommentStatus.VISIBLE)
-    return {"threads": threads, "comment_count": visible}
+    return {
+        "threads": threads,
+        "comment_count": counts["visible"],
+        "thread_page": ThreadPage(
+            number=number,
+            count=pages,
+            first=offset + 1 if roots else 0,
+            last=offset + len(roots),
+            total=counts["top"],
+        ),
+    }
 
 
 def _may_see(viewer, comment: Comment) -> bool:

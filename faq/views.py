@@ -23,6 +23,7 @@ def _faq_context(request, slug: str, **extra) -> dict:
         service_slug=request.GET.get("service", ""),
         level=request.GET.get("level", ""),
         words=request.GET.get("q", ""),
+        comments_page=request.GET.get("comments"),
     )
     forms = {"comment_form": CommentForm(), "blank_form": CommentForm()}
     return {**forms, "max_length": settings.COMMENT_MAX_LENGTH, **context, **extra}

@@ -22,8 +22,9 @@ from tests.factories import (
 HOME_QUERIES = 9
 # the same, less past windows
 HOME_FRAGMENT_QUERIES = 8
-# FAQ+window; entries+services+sections; sections; window services; team; comments
-FAQ_QUERIES = 6
+# FAQ+window; entries+services+sections; sections; window services; team; comment counts;
+# a page of top-level comments; their replies
+FAQ_QUERIES = 8
 # window+FAQ; its services+groups; count of updates; a page of updates; their service changes
 EVENT_QUERIES = 5
 FAQ_PATH = "/faq/dotmailer-database-upgrade/"

@@ -402,7 +402,40 @@ def test_faq_page_query_count_is_the_same_with_5_and_500_comments(faq, django_as
             Comment(faq=faq, author=author, author_name="Pat", body=f"Comment {n}")
             for n in range(count)
         )
-        # FAQ+window, entries, sections, window services, team, comments
-        with django_assert_num_queries(6):
+        # FAQ+window, entries, sections, window services, team; comment counts, a page of
+        # top-level comments, their replies
+        with django_assert_num_queries(8):
             response = Client().get(faq.get_absolute_url())
-        assert f"Comments ({count})" in response.content.decode()
+        page = response.content.decode()
+        assert f"Comments ({count})" in page
+        assert page.count('class="thread"') == min(count, 20)
+
+
+def test_long_threads_come_in_pages_and_links_find_the_right_page(faq):
+    reader, staff = _person(), _person(name="Stoo Staff", staff=True)
+    first = Comment.objects.create(faq=faq, author=reader, author_name="Pat", body="First")
+    Comment.objects.bulk_create(
+        Comment(faq=faq, author=reader, author_name="Pat", body=f"Question {n}")
+        for n in range(2, 51)
+    )
+    last = Comment.objects.filter(faq=faq).order_by("created_at", "pk").last()
+    reply = Comment.objects.create(
+        faq=faq, author=staff, author_name="Stoo", body="An answer", parent=last
+    )
+    url = faq.get_absolute_url()
+    assert first.get_absolute_url() == f"{url}#comment-{first.pk}"
+    assert reply.get_absolute_url() == f"{url}?comments=3#comment-{reply.pk}"
+
+    one = Client().get(url).content.decode()
+    assert "Threads 1–20 of 50" in one
+    assert 'href="?comments=2#comments" rel="next"' in one
+    assert "Question 20<" in one
+    assert "Question 21<" not in one
+    three = Client().get(f"{url}?comments=3").content.decode()
+    assert "Threads 41–50 of 50" in three
+    assert f'id="comment-{reply.pk}"' in three
+    assert 'href="?comments=2#comments" rel="prev"' in three
+    assert 'rel="next"' not in three
+    # Anything else is the nearest page that exists.
+    assert "Threads 41–50" in Client().get(f"{url}?comments=99").content.decode()
+    assert "Threads 1–20" in Client().get(f"{url}?comments=x").content.decode()
