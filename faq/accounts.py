@@ -187,6 +187,7 @@ def signup(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            login(request, user)
+            # The password was just set, not checked: name the backend that would check it.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/signup.html", {"form": form, "next": next_url})

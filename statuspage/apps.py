@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class StatuspageConfig(AppConfig):
@@ -6,8 +7,16 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status"
 
     def ready(self) -> None:
-        from statuspage import cache, mirror, permissions
+        from statuspage import cache, mirror, permissions, staff
 
         cache.connect_signals()
         mirror.connect_signals()
         permissions.connect_signals()
+        staff.connect_signals()
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """The admin, as ``django.contrib.admin``, on the site that asks staff for their code."""
+
+    default = False  # named in INSTALLED_APPS; statuspage's own config stays the default
+    default_site = "statuspage.twofactor.StaffAdminSite"

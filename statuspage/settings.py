@@ -7,6 +7,7 @@ Every variable is listed in the README's configuration table.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,7 +66,7 @@ STATUS_POLL_SECONDS = int(env("STATUS_POLL_SECONDS", "15"))
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "statuspage.apps.StaffAdminConfig",  # django.contrib.admin, with two-factor sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -74,6 +75,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "markdownx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "statuspage",
     "faq",
 ]
@@ -87,7 +91,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "statuspage.staff.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "statuspage.urls"
@@ -146,6 +153,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# Sign-in protection (statuspage/staff.py, twofactor.py). django-axes checks every sign-in,
+# the admin's and the customers', before the password does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# LOGIN_FAILURE_LIMIT wrong passwords for one account from one address lock that pair out
+# for LOGIN_LOCKOUT_MINUTES, counted again from each try while locked. The pair, not the
+# account alone, so nobody can lock a customer or an editor out from everywhere by guessing.
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "statuspage.staff.login_username"
+AXES_CLIENT_IP_CALLABLE = "statuspage.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "statuspage.staff.locked_out"
+# Two-factor sign-in for staff with an authenticator app; mandatory for all staff when on.
+STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA")
+OTP_TOTP_ISSUER = SITE_NAME
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # superusers manage devices without seeing their keys
+# Staff are signed out after this many minutes without a request; everyone after
+# SESSION_IDLE_DAYS (the session's expiry slides with use).
+STAFF_SESSION_IDLE_MINUTES = int(env("STAFF_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = int(env("SESSION_IDLE_DAYS", "14")) * 24 * 3600
 
 # Comment threads: abuse limits and automatic holds (see faq/services.py).
 COMMENT_RATE_LIMITS = env("COMMENT_RATE_LIMITS", "5/minute,50/day")
