@@ -174,4 +174,8 @@ def _comments(faq: FAQ, viewer, page: str | int | None = None) -> dict:
 def _may_see(viewer, comment: Comment) -> bool:
     if comment.status == CommentStatus.VISIBLE or viewer.is_staff:
         return True
-    return comment.status == CommentStatus.HELD and comment.author_id == viewer.pk
+    return (
+        comment.status == CommentStatus.HELD
+        and viewer.is_authenticated
+        and comment.author_id == viewer.pk
+    )

@@ -94,7 +94,8 @@ def comment_post(*, faq: FAQ, author, body: str, parent: Comment | None = None) 
 def can_edit(*, comment: Comment, user) -> bool:
     window = timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
     return (
-        comment.author_id == user.pk
+        user.is_authenticated
+        and comment.author_id == user.pk
         and comment.status in {CommentStatus.VISIBLE, CommentStatus.HELD}
         and timezone.now() - comment.created_at <= window
     )

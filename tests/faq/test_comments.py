@@ -439,3 +439,12 @@ def test_long_threads_come_in_pages_and_links_find_the_right_page(faq):
     # Anything else is the nearest page that exists.
     assert "Threads 41–50" in Client().get(f"{url}?comments=99").content.decode()
     assert "Threads 1–20" in Client().get(f"{url}?comments=x").content.decode()
+
+
+def test_readers_get_no_edit_or_delete_links_on_comments_without_an_account(faq):
+    # Comments imported with the seed, or left by a deleted account, have no author.
+    Comment.objects.create(faq=faq, author=None, author_name="Michael", body="Why Saturday?")
+    page = Client().get(faq.get_absolute_url()).content.decode()
+    assert "Why Saturday?" in page
+    assert "/edit/" not in page
+    assert ">Delete</button>" not in page
