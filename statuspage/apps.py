@@ -7,12 +7,13 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status"
 
     def ready(self) -> None:
-        from statuspage import cache, mirror, permissions, staff
+        from statuspage import audit, cache, mirror, permissions, staff
 
         cache.connect_signals()
         mirror.connect_signals()
         permissions.connect_signals()
         staff.connect_signals()
+        audit.register_models()
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "auditlog",
     "statuspage",
     "faq",
 ]
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "statuspage.staff.IdleSessionMiddleware",
+    "statuspage.audit.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -178,6 +180,8 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # superusers manage devices without seeing
 # SESSION_IDLE_DAYS (the session's expiry slides with use).
 STAFF_SESSION_IDLE_MINUTES = int(env("STAFF_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_DAYS", "14")) * 24 * 3600
+# The audit trail (statuspage/audit.py) keeps changes as JSON, for the admin to show.
+AUDITLOG_STORE_JSON_CHANGES = True
 
 # Comment threads: abuse limits and automatic holds (see faq/services.py).
 COMMENT_RATE_LIMITS = env("COMMENT_RATE_LIMITS", "5/minute,50/day")
