@@ -17,7 +17,7 @@ mkdir -p "$RUN"
 BIN=$PWD/.venv/bin
 [ -f "$RUN/secret" ] || "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(50))" >"$RUN/secret"
 export DJANGO_DEBUG=false DJANGO_SECRET_KEY=$(cat "$RUN/secret")
-export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_COOKIES=false
+export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_HTTPS=false
 export DATABASE_URL=postgres://statuspage:statuspage@127.0.0.1:$PG_PORT/statuspage
 export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/1 CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0
 export STATIC_ROOT=$RUN/static SITE_URL=http://127.0.0.1:$PORT STATIC_MIRROR_DIR=$RUN/mirror

@@ -23,6 +23,7 @@ class StatusUpdateForm(forms.Form):
     """One step for staff: what is happening, the status it moves to, service changes."""
 
     class Media:
+        css = {"all": ["css/x-preview.css"]}
         js = ["js/x-preview.js"]
 
     body = forms.CharField(

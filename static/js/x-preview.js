@@ -17,7 +17,7 @@ document.addEventListener("DOMContentLoaded", function () {
         var count = box.querySelector(".x-preview__count");
         count.textContent = preview.length + " of " + preview.limit + " characters" +
           (preview.too_long ? ": too long for X, shorten the words for X." : ".");
-        count.style.color = preview.too_long ? "#ba2121" : "";
+        count.classList.toggle("x-preview__count--too-long", preview.too_long);
       });
   }
 

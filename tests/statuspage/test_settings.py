@@ -1,4 +1,5 @@
-"""Production mode refuses to start without its secrets; debug mode needs nothing."""
+"""Production mode refuses to start without its secrets and is HTTPS-only, with nothing for
+`manage.py check --deploy` to report; debug mode needs nothing."""
 
 import os
 import subprocess
@@ -6,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.production import in_production, production_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
@@ -79,3 +82,51 @@ def test_database_url_selects_postgresql():
         check=True,
     )
     assert result.stdout.split() == ["django.db.backends.postgresql", "status", "db.internal"]
+
+
+def test_deploy_check_reports_nothing_in_production():
+    result = in_production("manage.py", "check", "--deploy", "--fail-level", "DEBUG")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+HTTPS_SETTINGS = (
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+)
+
+
+def test_production_is_https_only():
+    assert production_settings(*HTTPS_SETTINGS, "SECURE_PROXY_SSL_HEADER") == {
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 365 * 24 * 3600,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        # X-Forwarded-Proto is not trusted unless asked for (below).
+        "SECURE_PROXY_SSL_HEADER": None,
+    }
+
+
+@pytest.mark.parametrize("env", [{"DJANGO_HTTPS": "false"}, {"DJANGO_SECURE_COOKIES": "false"}])
+def test_production_over_plain_http_for_local_trials(env):
+    assert production_settings(*HTTPS_SETTINGS, **env) == {
+        "SECURE_SSL_REDIRECT": False,
+        "SECURE_HSTS_SECONDS": 0,
+        "SESSION_COOKIE_SECURE": False,
+        "CSRF_COOKIE_SECURE": False,
+    }
+
+
+def test_hsts_and_the_redirect_are_set_one_by_one():
+    env = {"DJANGO_SECURE_HSTS_SECONDS": "300", "DJANGO_SECURE_SSL_REDIRECT": "false"}
+    assert production_settings("SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", **env) == {
+        "SECURE_HSTS_SECONDS": 300,
+        "SECURE_SSL_REDIRECT": False,
+    }
+
+
+def test_x_forwarded_proto_is_trusted_when_asked():
+    trusted = production_settings("SECURE_PROXY_SSL_HEADER", DJANGO_SECURE_PROXY_SSL_HEADER="true")
+    assert trusted == {"SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"]}
