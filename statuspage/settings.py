@@ -223,9 +223,16 @@ STORAGES = {
 # Markdown written by staff is rendered and sanitised by one function, used by
 # the admin preview and the public pages alike.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "statuspage.markdown.render_markdown"
+# Editor uploads (statuspage/editor.py): PNG or JPEG by their content, at most 2 MB and
+# EDITOR_IMAGE_MAX_SIDE pixels a side, stored re-encoded under random names.
 MARKDOWNX_UPLOAD_MAX_SIZE = 2 * 1024 * 1024
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png"]
 MARKDOWNX_MEDIA_PATH = "uploads/"
+EDITOR_IMAGE_MAX_SIDE = 8000
+# Request bodies: forms stay under Django's 2.5 MB; an upload past the limit above is
+# refused anyway, and no form of ours sends more than a few files.
+DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 # Without a broker, tasks run in-process; production sets CELERY_BROKER_URL.
 CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL")
