@@ -17,6 +17,7 @@ from statuspage import subscriptions
 from statuspage.models import Incident, MaintenanceWindow, Service, Subscriber
 from tests.factories import IncidentFactory, UserFactory
 from tests.production import production_settings
+from tests.statuspage.test_database_down import database_down
 
 SECURITY_SETTINGS = (
     "MIDDLEWARE",
@@ -117,6 +118,16 @@ def test_every_page_sends_the_security_headers(site, client, path, status):
         _assert_common_headers(response)
         assert response["X-Frame-Options"] == "DENY"
         assert _policy(response["Content-Security-Policy"]) == SITE_POLICY
+
+
+def test_the_page_for_a_database_outage_sends_them_too(site, client):
+    with database_down():
+        response = client.get("/subscribe/", secure=True)
+    assert response.status_code == 503
+    _assert_common_headers(response)
+    assert response["X-Frame-Options"] == "DENY"
+    assert _policy(response["Content-Security-Policy"]) == SITE_POLICY
+    assert _inline_code(response) == []
 
 
 def test_the_badge_may_be_framed_and_loads_nothing(site, client):
