@@ -285,6 +285,7 @@ def _inline_code(response) -> list[str]:
         "/accounts/login/",
         "/accounts/signup/",
         "/accounts/password_reset/",
+        "/admin/login/",
         "/no-such-page/",
     ],
 )
@@ -307,6 +308,7 @@ def test_public_pages_have_no_inline_script_or_style(site, client, path):
         "/admin/faq/faq/",
         "/admin/faq/faq/{faq}/change/",
         "/admin/auth/user/add/",
+        "/admin/two-factor/",
     ],
 )
 def test_admin_pages_have_no_inline_script_or_style(site, staff_client, path):
