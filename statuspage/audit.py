@@ -14,6 +14,7 @@ from auditlog.registry import auditlog
 from django.apps import apps
 from django.conf import settings
 
+from statuspage.cache import DATABASE_ERRORS
 from statuspage.ratelimit import client_address
 
 # (model, options): m2m fields are listed to record their changes too; secrets are masked;
@@ -71,4 +72,7 @@ class AuditlogMiddleware(BaseAuditlogMiddleware):
     def _get_actor(request):
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return None
-        return BaseAuditlogMiddleware._get_actor(request)
+        try:
+            return BaseAuditlogMiddleware._get_actor(request)
+        except DATABASE_ERRORS:
+            return None  # nothing is written while the database is down

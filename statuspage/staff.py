@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.contrib.auth import logout, user_logged_in
 from django.shortcuts import render
 
+from statuspage.cache import DATABASE_ERRORS
+
 LAST_SEEN = "last_seen"
 # Activity is written to the session at most this often: a write per signed-in
 # request would be wasteful, and idle limits are counted in minutes.
@@ -66,8 +68,12 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
-            self._check(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            try:
+                if request.user.is_authenticated:
+                    self._check(request)
+            except DATABASE_ERRORS:
+                pass  # the view meets the same error, and answers as when the database is down
         return self.get_response(request)
 
     def _check(self, request) -> None:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from statuspage.models import (
@@ -128,6 +129,7 @@ def _dates(start: datetime) -> dict:
 def test_postponing_needs_14_days_notice_of_the_revised_date(staff_client, frozen_time):
     window = MaintenanceWindowFactory()
     frozen_time.move_to(NOW + timedelta(days=5))  # announced now, five days later
+    staff_client.force_login(get_user_model().objects.get(username="editor"))  # idle: signed out
     too_soon = NOW + timedelta(days=5 + 13, hours=23)
     response = _post_update(staff_client, window, status="postponed", **_dates(too_soon))
     assert response.status_code == 200
