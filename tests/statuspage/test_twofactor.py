@@ -46,7 +46,9 @@ def editor(db):
 def test_staff_without_an_app_sign_in_with_the_password_alone(editor, client):
     response = _sign_in(client)
     assert response.status_code == 302
-    assert client.get("/admin/").status_code == 200
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    assert f'<a href="{SETUP}">Two-factor sign-in</a>' in index.content.decode()
 
 
 def test_staff_with_an_app_must_give_its_code(editor, client):
