@@ -2,6 +2,10 @@
 # `make prod`: the production stack on this machine, for trying and testing — PostgreSQL and
 # Redis (installed and started by .ci/services.sh, 127.0.0.1 only), gunicorn on PORT, a Celery
 # worker and beat, production settings, demo content. Ctrl-C stops all of it.
+#
+# Environment: PORT, PROD_PG_PORT, PROD_REDIS_PORT, PROD_SERVICES_DIR, PROD_RUN_DIR (where it
+# keeps its files); DJANGO_SUPERUSER_USERNAME and DJANGO_SUPERUSER_PASSWORD (Django's own
+# names) create that superuser unless it exists; X_* and the rest pass through to the site.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +28,11 @@ export STATIC_ROOT=$RUN/static SITE_URL=http://127.0.0.1:$PORT STATIC_MIRROR_DIR
 
 "$BIN/python" manage.py migrate --noinput
 "$BIN/python" manage.py load_demo
+if [ -n "${DJANGO_SUPERUSER_USERNAME:-}" ]; then
+	export DJANGO_SUPERUSER_EMAIL=${DJANGO_SUPERUSER_EMAIL:-}
+	out=$("$BIN/python" manage.py createsuperuser --noinput 2>&1) ||
+		grep -q "already taken" <<<"$out" || { printf '%s\n' "$out" >&2; exit 1; }
+fi
 "$BIN/python" manage.py collectstatic --noinput -v0
 
 pids=()
