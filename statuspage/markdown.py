@@ -16,6 +16,7 @@ ALLOWED_TAGS = {
     "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
+    "*": set(),  # without it nh3 allows lang and title on every tag
     "a": {"href", "title"},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
@@ -26,12 +27,7 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["markdown.extensions.tables", "markdown.extensions.sane_lists"]
 
 
-# Rendering is pure, and the same few dozen texts are rendered on every page
-# view, so a bounded cache keyed by the text saves most of the work.
-@lru_cache(maxsize=2048)
-def render_markdown(text: str) -> str:
-    """Return safe HTML for ``text``: Markdown rendered, then sanitised by nh3."""
-    html = markdown.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+def _sanitise(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -39,3 +35,16 @@ def render_markdown(text: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
+
+
+# Rendering is pure, and the same few dozen texts are rendered on every page
+# view, so a bounded cache keyed by the text saves most of the work.
+@lru_cache(maxsize=2048)
+def render_markdown(text: str) -> str:
+    """Return safe HTML for ``text``: Markdown rendered, then sanitised by nh3."""
+    html = markdown.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    # A tag nh3 removes can leave behind what the parser had put inside it, where HTML
+    # does not allow it: "0<object>" becomes "<p>0<p></p></p>", which a browser parses
+    # as three paragraphs. The second pass parses the first one's output as a browser
+    # would, so what we serve is what readers' browsers build.
+    return _sanitise(_sanitise(html))

@@ -1,10 +1,35 @@
 import io
+import os
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from hypothesis import HealthCheck, settings
 
 from tests.factories import StaffFactory
+
+# Property-based tests (hypothesis, schemathesis). "ci", the default, is small and the same on
+# every run, so `make test` stays fast and a failure replays; HYPOTHESIS_PROFILE=deep explores
+# more, with fresh examples each run. Tests that share the database between examples say "never
+# a 500" or "always escaped", which hold whatever earlier examples left, so the health check
+# against function-scoped fixtures (the database, the client) is off.
+_SHARED_FIXTURES = [HealthCheck.function_scoped_fixture]
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_SHARED_FIXTURES,
+)
+settings.register_profile(
+    "deep",
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[*_SHARED_FIXTURES, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
