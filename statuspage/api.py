@@ -58,6 +58,10 @@ API_HEADERS = {
     "Access-Control-Allow-Methods": ALLOWED_METHODS,
 }
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+PRECONDITION_FAILED = (
+    "Precondition failed: If-Match names no current copy, "
+    "or the content changed after If-Unmodified-Since."
+)
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -355,6 +359,8 @@ def api_view(build):
     @wraps(build)
     def view(request):
         response = _refusal(request) or conditional(request)
+        if response.status_code == 412:  # Django's is an empty HTML page; API clients read JSON
+            response = _json({"error": PRECONDITION_FAILED}, status=412)
         for header, value in API_HEADERS.items():  # on 304s too
             response.headers[header] = value
         return response
