@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Local development and tests run in debug mode; production leaves it off.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-postgres prod bench install browser lint format check clean lock
+.PHONY: run test test-postgres smoke prod bench install browser lint format check clean lock
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -24,6 +24,7 @@ run: install
 # does with the pages, which the database behind them does not change.
 # Celery tasks run in-process in both passes: CELERY_BROKER_URL stays unset (with a broker
 # they would wait for a worker).
+# Last, the smoke test of the production stack (`make smoke`, below), skipped by the passes.
 TEST_PG_PORT ?= 54329
 TEST_REDIS_PORT ?= 63790
 TEST_DATABASE_URL := postgres://statuspage:statuspage@127.0.0.1:$(TEST_PG_PORT)/statuspage
@@ -32,16 +33,23 @@ TEST_REDIS_URL := redis://127.0.0.1:$(TEST_REDIS_PORT)/0
 define postgres_pass
 PG_PORT=$(TEST_PG_PORT) REDIS_PORT=$(TEST_REDIS_PORT) .ci/services.sh run \
   env -u CELERY_BROKER_URL DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-  $(BIN)/pytest -m "not e2e"
+  $(BIN)/pytest -m "not e2e and not smoke"
 endef
 
 test: install browser lint check
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not smoke"
 	$(postgres_pass)
+	$(BIN)/pytest -m smoke tests/smoke
 
 # The PostgreSQL and Redis pass alone.
 test-postgres: install
 	$(postgres_pass)
+
+# The smoke test of the production stack (tests/smoke, marker smoke), the last step of
+# `make test`: .ci/prod.sh on ports of its own (8099, 54331, 63792) with a fake X on loopback;
+# an update posted in the admin reaches the page, the API and X; PostgreSQL stopped and started.
+smoke: install
+	$(BIN)/pytest -m smoke tests/smoke
 
 # The production stack on this machine (PostgreSQL, Redis, gunicorn, Celery worker and beat).
 prod: install

@@ -1,0 +1,235 @@
+"""The production stack as `make prod` starts it, on its own ports, and a fake X beside it.
+
+`.ci/prod.sh` runs in its own process group: PostgreSQL and Redis from .ci/services.sh,
+gunicorn, a Celery worker and beat, production settings, the demo content, and a superuser.
+Its ports and folders are the smoke test's own, so it runs beside the PostgreSQL pass's
+servers (54329/63790) and a developer's `make prod` (54330/63791/8000). Everything is made
+afresh for each run and stopped at the end, pass or fail. Needs root or sudo, like
+.ci/services.sh. The tests talk to the stack over HTTP only.
+"""
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+_HERE = Path(__file__).parent
+
+WEB_PORT, PG_PORT, REDIS_PORT = 8099, 54331, 63792
+# Beside `make prod`'s, directly under /tmp: user postgres must reach its folder inside.
+SERVICES_DIR = Path("/tmp/statuspage-smoke-services")  # noqa: S108
+RUN_DIR = Path("/tmp/statuspage-smoke")  # noqa: S108
+START_SECONDS = 180  # the first run may install PostgreSQL and Redis
+STOP_SECONDS = 60  # gunicorn and Celery finish what they are doing, then services.sh stops
+
+X_ACCOUNT = "dmsmoke"
+X_CREDENTIALS = {
+    "X_CONSUMER_KEY": "smoke-consumer-key",
+    "X_CONSUMER_SECRET": "smoke-consumer-secret",
+    "X_ACCESS_TOKEN": "smoke-access-token",
+    "X_ACCESS_TOKEN_SECRET": "smoke-access-token-secret",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    selected = "smoke" in (config.getoption("markexpr") or "")
+    for item in items:
+        if _HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.smoke)
+            if not selected:
+                item.add_marker(pytest.mark.skip(reason="starts the production stack: make smoke"))
+
+
+# --- a fake X ----------------------------------------------------------------------------------
+
+
+class FakeX(ThreadingHTTPServer):
+    """X's ``POST /2/tweets`` on loopback: answers as X does and keeps what it was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _FakeXHandler)
+        self.posts: list[dict] = []
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_port}"
+
+    def received(self) -> list[dict]:
+        with self.lock:
+            return list(self.posts)
+
+
+class _FakeXHandler(BaseHTTPRequestHandler):
+    server: FakeX
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if self.path != "/2/tweets" or not body.get("text"):
+            return self._answer(400, {"title": "Invalid Request", "detail": self.path})
+        with self.server.lock:
+            post_id = str(1_860_000_000_000_000_000 + len(self.server.posts) + 1)
+            self.server.posts.append(
+                {"id": post_id, "authorization": self.headers.get("Authorization", ""), **body}
+            )
+        return self._answer(201, {"data": {"id": post_id, "text": body["text"]}})
+
+    def _answer(self, status: int, payload: dict) -> None:
+        content = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def fake_x():
+    server = FakeX()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+# --- the stack -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stack:
+    url: str
+    username: str
+    password: str
+    process: subprocess.Popen
+    log: Path
+
+    def services(self, command: str) -> None:
+        """`.ci/services.sh COMMAND` for this stack's PostgreSQL and Redis."""
+        _services(command)
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _services(command: str) -> None:
+    subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [ROOT / ".ci/services.sh", command],
+        env={
+            **os.environ,
+            "PG_PORT": str(PG_PORT),
+            "REDIS_PORT": str(REDIS_PORT),
+            "CI_SERVICES_DIR": str(SERVICES_DIR),
+        },
+        check=True,
+        timeout=120,
+    )
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _environment(fake_x: FakeX, username: str, password: str) -> dict[str, str]:
+    """A human's environment, without the test run's settings; prod.sh sets its own."""
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "X_", "PROD_", "DATABASE_", "REDIS_", "CELERY_"))
+        and name not in {"PORT", "SITE_URL", "STATIC_ROOT", "STATIC_MIRROR_DIR"}
+    }
+    return {
+        **inherited,
+        "PORT": str(WEB_PORT),
+        "PROD_PG_PORT": str(PG_PORT),
+        "PROD_REDIS_PORT": str(REDIS_PORT),
+        "PROD_SERVICES_DIR": str(SERVICES_DIR),
+        "PROD_RUN_DIR": str(RUN_DIR),
+        "DJANGO_SUPERUSER_USERNAME": username,
+        "DJANGO_SUPERUSER_PASSWORD": password,
+        **X_CREDENTIALS,
+        "X_ACCOUNT": X_ACCOUNT,
+        "X_API_BASE_URL": fake_x.url,
+    }
+
+
+def _serving(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> None:
+    """Until the home page answers: gunicorn listens before its workers have booted."""
+    deadline = time.monotonic() + START_SECONDS
+    while not _serving(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+            pytest.fail(f"the production stack did not start (exit {process.poll()}):\n{tail}")
+        time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the whole group, as Ctrl-C to `make prod`; SIGKILL if it hangs."""
+    for signum, wait in ((signal.SIGTERM, STOP_SECONDS), (signal.SIGKILL, 10)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="module")
+def stack(fake_x):
+    busy = [port for port in (WEB_PORT, PG_PORT, REDIS_PORT) if listening(port)]
+    if busy:
+        pytest.fail(f"127.0.0.1 ports {busy} are taken: is another smoke run going on?")
+    _services("clean")  # whatever a killed run left behind
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
+    RUN_DIR.mkdir(parents=True)
+    log = RUN_DIR / "stack.log"
+    username, password = "smoke-admin", secrets.token_urlsafe(16)
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own script
+            [ROOT / ".ci/prod.sh"],
+            cwd=ROOT,
+            env=_environment(fake_x, username, password),
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    stack = Stack(f"http://127.0.0.1:{WEB_PORT}", username, password, process, log)
+    try:
+        _wait_until_serving(process, f"{stack.url}/", log)
+        yield stack
+    finally:
+        _stop(process)
+        _services("stop")  # in case prod.sh died before services.sh could stop them
+        print(f"--- the stack's output, last lines ({log}) ---\n{stack.log_tail()}")
+        left = [port for port in (WEB_PORT, PG_PORT, REDIS_PORT) if listening(port)]
+        assert not left, f"still listening after the stack stopped: {left}"

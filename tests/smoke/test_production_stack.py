@@ -1,0 +1,249 @@
+"""Smoke test of the production stack (`make smoke`, part of `make test`), over HTTP only.
+
+Staff post updates through the admin's “Post an update” form; the page and the API show
+them and the Celery worker posts them to a fake X on loopback. Then PostgreSQL is really
+stopped: public pages answer from their last good copy with the notice, the admin and
+forms answer 503, and once PostgreSQL is started again the site recovers by itself.
+"""
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from tests.admin_forms import form_data
+from tests.smoke.conftest import X_ACCOUNT, X_CREDENTIALS
+
+WINDOW = "dotmailer-database-upgrade"  # the demo's upcoming window
+EVENT = f"/maintenance/{WINDOW}/"
+FAQ = "/faq/dotmailer-database-upgrade/"
+SUMMARY = "/api/v2/summary.json"
+PUBLIC = ["/", FAQ, EVENT, SUMMARY]
+HASHTAG = "#dMmaint"
+NOTICE = "Showing the status as of"
+UNAVAILABLE = "This page is back in a moment"
+POLL_SECONDS = 60  # at most, for the worker to post to X and the site to see PostgreSQL back
+TIMEOUT = 30  # per request: only against a hang, on a machine that may be busy
+
+
+def wait_for(what: str, check: Callable, timeout: float = POLL_SECONDS):
+    """``check()`` again every quarter second until it returns something true; that is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if result := check():
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout} s waiting for {what}")
+        time.sleep(0.25)
+
+
+def anonymous_get(stack, path: str) -> requests.Response:
+    return requests.get(stack.url + path, timeout=TIMEOUT)
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+
+
+class Admin:
+    """A staff member's browser session in the admin."""
+
+    def __init__(self, stack, session: requests.Session) -> None:
+        self.stack = stack
+        self.session = session
+
+    def get(self, path: str) -> requests.Response:
+        return self.session.get(self.stack.url + path, timeout=TIMEOUT)
+
+    def post(self, path: str, data: dict) -> requests.Response:
+        return self.session.post(
+            self.stack.url + path, data=data, timeout=TIMEOUT, allow_redirects=False
+        )
+
+    def log_in(self) -> "Admin":
+        form = self.get("/admin/login/")
+        answer = self.post(
+            "/admin/login/",
+            {
+                "csrfmiddlewaretoken": csrf_token(form.text),
+                "username": self.stack.username,
+                "password": self.stack.password,
+                "next": "/admin/",
+            },
+        )
+        assert answer.status_code == 302, answer.text
+        assert answer.headers["Location"] == "/admin/"
+        return self
+
+    def window_pk(self) -> str:
+        changelist = self.get(
+            f"/admin/statuspage/maintenancewindow/?q={WINDOW}&status__exact=scheduled"
+        )
+        assert changelist.status_code == 200
+        (pk,) = set(
+            re.findall(r"/admin/statuspage/maintenancewindow/(\d+)/change/", changelist.text)
+        )
+        return pk
+
+    def post_update(self, body: str) -> None:
+        """Fill in “Post an update” as staff do: the body typed, the rest as the form offers it."""
+        path = f"/admin/statuspage/maintenancewindow/{self.window_pk()}/post-update/"
+        form = self.get(path)
+        assert form.status_code == 200
+        data = {**form_data(form.text), "csrfmiddlewaretoken": csrf_token(form.text), "body": body}
+        assert data["publish"] == "on"
+        assert data["cross_post"] == "on"
+        answer = self.post(path, data)
+        assert answer.status_code == 302, answer.text
+        assert answer.headers["Location"] == EVENT
+
+    def sent_to_x(self, post_id: str) -> bool:
+        """The admin's cross-post list shows the post sent, with its link on X."""
+        page = self.get("/admin/statuspage/crosspost/?state__exact=sent").text
+        return f'href="https://x.com/{X_ACCOUNT}/status/{post_id}"' in page
+
+
+def x_post_of(fake_x, words: str) -> dict | None:
+    return next((post for post in fake_x.received() if words in post["text"]), None)
+
+
+def wait_for_x_post(fake_x, admin: Admin, words: str) -> dict:
+    post = wait_for(f"the worker to post “{words}” to X", lambda: x_post_of(fake_x, words))
+    wait_for("the admin to show the post sent", lambda: admin.sent_to_x(post["id"]))
+    return post
+
+
+def is_stale(response: requests.Response) -> bool:
+    return "X-Served-Stale" in response.headers
+
+
+def is_fresh(response: requests.Response) -> bool:
+    return response.status_code == 200 and not is_stale(response)
+
+
+def served_stale_at(response: requests.Response) -> datetime:
+    return datetime.fromisoformat(response.headers["X-Served-Stale"])
+
+
+@pytest.fixture
+def admin(stack):
+    with requests.Session() as session:
+        yield Admin(stack, session).log_in()
+
+
+@pytest.fixture
+def visitor():
+    """A reader's browser: keeps its cookies."""
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def words():
+    """Words nobody else wrote, to find this run's update on the page, in the API and on X."""
+    return f"Smoke check {secrets.token_hex(4)}: the new database servers are being prepared."
+
+
+def test_an_update_posted_in_the_admin_reaches_the_page_the_api_and_x(stack, fake_x, admin, words):
+    admin.post_update(words)
+
+    for path in ("/", EVENT):
+        page = anonymous_get(stack, path)
+        assert page.status_code == 200
+        assert words in page.text
+        assert page.headers["Cache-Control"].startswith("public")
+    summary = anonymous_get(stack, SUMMARY)
+    (window,) = [
+        w for w in summary.json()["scheduled_maintenances"] if w["shortlink"].endswith(EVENT)
+    ]
+    assert words in [update["body"] for update in window["incident_updates"]]
+
+    post = wait_for_x_post(fake_x, admin, words)
+    assert post["text"].endswith(f"{stack.url}{EVENT} {HASHTAG}")
+    authorization = post["authorization"]
+    assert authorization.startswith("OAuth ")
+    assert f'oauth_consumer_key="{X_CREDENTIALS["X_CONSUMER_KEY"]}"' in authorization
+    assert f'oauth_token="{X_CREDENTIALS["X_ACCESS_TOKEN"]}"' in authorization
+
+
+def test_with_postgresql_stopped_pages_stay_up_and_the_site_recovers(
+    stack, fake_x, admin, visitor, words
+):
+    post_update_form = f"/admin/statuspage/maintenancewindow/{admin.window_pk()}/post-update/"
+    # Forms opened before the outage, sent during it.
+    subscribe_token = csrf_token(visitor.get(f"{stack.url}/subscribe/", timeout=TIMEOUT).text)
+    login_token = csrf_token(visitor.get(f"{stack.url}/admin/login/", timeout=TIMEOUT).text)
+    # Readers have seen every page: each has a last good copy.
+    for path in PUBLIC:
+        assert is_fresh(anonymous_get(stack, path)), path
+
+    stack.services("stop-postgres")
+    stopped_at = datetime.now(UTC)
+
+    # Signed-in readers skip the shared cache: at once, the last good copy with its notice.
+    page = admin.get("/")
+    assert page.status_code == 200
+    assert NOTICE in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+
+    # The admin and forms: a clear 503, not a 500.
+    refused = [
+        admin.get("/admin/"),
+        admin.get(post_update_form),
+        visitor.post(
+            f"{stack.url}/subscribe/",
+            data={"csrfmiddlewaretoken": subscribe_token, "email": "reader@example.com"},
+            timeout=TIMEOUT,
+        ),
+        visitor.post(
+            f"{stack.url}/admin/login/",
+            data={
+                "csrfmiddlewaretoken": login_token,
+                "username": stack.username,
+                "password": stack.password,
+            },
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        ),
+    ]
+    for response in refused:
+        assert response.status_code == 503, response.request.url
+        assert response.headers["Retry-After"] == "30"
+        assert UNAVAILABLE in response.text
+
+    # Anonymous readers share each page's copy for the minute it was rendered in, which needs
+    # no database; after that minute, the last good copy with the notice. Every answer a 200.
+    def stale_answers() -> list[requests.Response] | None:
+        answers = [anonymous_get(stack, path) for path in PUBLIC]
+        assert [a.status_code for a in answers] == [200] * len(PUBLIC)
+        return answers if all(is_stale(a) for a in answers) else None
+
+    until_next_minute = 60 - stopped_at.second
+    answers = wait_for("the pages' minute to end", stale_answers, timeout=until_next_minute + 30)
+    for path, answer in zip(PUBLIC, answers, strict=True):
+        assert answer.headers["Cache-Control"] == "no-store", path
+        assert served_stale_at(answer) <= stopped_at, path
+        if path == SUMMARY:
+            assert answer.json()["page"]["name"]
+        else:
+            assert NOTICE in answer.text, path
+            assert "live updates will resume shortly" in answer.text, path
+
+    # PostgreSQL is back: the same gunicorn recovers by itself.
+    stack.services("start-postgres")
+    wait_for("fresh pages again", lambda: all(is_fresh(anonymous_get(stack, p)) for p in PUBLIC))
+    page = anonymous_get(stack, "/")
+    assert NOTICE not in page.text
+    assert page.headers["Cache-Control"].startswith("public")
+    assert wait_for("the admin again", lambda: admin.get("/admin/").status_code == 200)
+
+    # Staff post again, and the worker, which met the outage too, sends it to X.
+    admin.post_update(words)
+    assert words in anonymous_get(stack, EVENT).text
+    assert words in anonymous_get(stack, SUMMARY).text
+    wait_for_x_post(fake_x, admin, words)
+    assert stack.process.poll() is None  # nothing was restarted
