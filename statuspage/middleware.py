@@ -2,6 +2,7 @@
 
 import logging
 
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_cache_control
 
 from statuspage.cache import (
@@ -24,7 +25,10 @@ class PublicPagesMiddleware:
     * a page shared by anonymous readers gets ``PUBLIC_CACHE_CONTROL`` unless the
       view or a decorator around it (the API, the embeds) set its own;
     * a page rendered for one reader is ``private``, whatever a decorator said;
-    * a last good copy or a ``503`` is never stored (``no-store``).
+    * a last good copy or a ``503`` is never stored (``no-store``);
+    * a shared page is gzipped for clients that accept it. Only those: compressing a page
+      with a secret in it (a CSRF token, a two-factor key) beside text an attacker chose
+      would let its length give the secret away (BREACH); a shared page has no secret.
 
     Any other view that meets an unreachable database (forms, sign-in, the admin,
     every POST) answers ``503`` with ``Retry-After`` instead of a ``500``.
@@ -32,6 +36,7 @@ class PublicPagesMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.gzip = GZipMiddleware(get_response)
 
     def __call__(self, request):
         response = self.get_response(request)
@@ -39,6 +44,7 @@ class PublicPagesMiddleware:
         if kind == SHARED:
             if not response.has_header("Cache-Control"):
                 response["Cache-Control"] = PUBLIC_CACHE_CONTROL
+            response = self.gzip.process_response(request, response)
         elif kind == PRIVATE:
             patch_cache_control(response, private=True)
         elif kind in {STALE, UNAVAILABLE}:
