@@ -203,6 +203,10 @@ def _stop(process: subprocess.Popen) -> None:
             continue
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="module")
 def stack(fake_x):
     busy = [port for port in (WEB_PORT, PG_PORT, REDIS_PORT) if listening(port)]
@@ -224,10 +228,13 @@ def stack(fake_x):
             start_new_session=True,
         )
     stack = Stack(f"http://127.0.0.1:{WEB_PORT}", username, password, process, log)
+    # Killed (a CI job's timeout) as when interrupted: stop the stack on the way out.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         _wait_until_serving(process, f"{stack.url}/", log)
         yield stack
     finally:
+        signal.signal(signal.SIGTERM, previous)
         _stop(process)
         _services("stop")  # in case prod.sh died before services.sh could stop them
         print(f"--- the stack's output, last lines ({log}) ---\n{stack.log_tail()}")
