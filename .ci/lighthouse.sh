@@ -65,7 +65,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
 	exit 1
 fi
 "$BIN/python" "$BIN/gunicorn" statuspage.wsgi --bind "127.0.0.1:$PORT" --workers 2 \
-	--error-logfile "$RUN/gunicorn.log" &
+	>"$RUN/gunicorn.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 100); do
