@@ -1,6 +1,7 @@
 """A maintenance window's live region in a real browser: an update that staff post in
 another browser appears on a reader's open page without a reload; drafts never do; an
-unchanged timeline answers 304 to the page's conditional poll."""
+unchanged timeline answers 304 to the page's conditional poll. Screen readers are told
+politely what is new, not the whole region again, and keyboard focus stays put."""
 
 import time
 
@@ -8,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from statuspage.models import MaintenanceWindow, StatusUpdate
+from statuspage.services import update_post
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
 from tests.factories import StaffFactory
 
@@ -139,3 +141,52 @@ def test_an_unchanged_timeline_answers_304(reader):
     assert answer["first"] == 200, answer
     assert answer["etag"], f"the timeline sent no ETag: {answer}"
     assert answer["second"] == 304, answer
+
+
+# --- what screen readers are told ------------------------------------------------------------
+
+
+def test_a_published_update_is_announced_politely_not_the_whole_region(reader, staff):
+    body_text = "Work has started; dotMailer is offline."
+    news = reader.locator("[data-live-news]")
+    expect(news).to_have_attribute("aria-live", "polite")
+    expect(news).to_have_attribute("role", "status")
+    expect(news).to_have_text("")
+    # The region that is swapped is not live itself: it would be read out whole each time.
+    region = reader.locator("section[data-live-url]")
+    assert region.get_attribute("aria-live") is None
+    assert reader.locator("[data-live-url] [aria-live], [data-live-url] [role=status]").count() == 0
+
+    staff.fill("textarea[name=body]", "Work has **started**; dotMailer is offline.")
+    staff.select_option("select[name=status]", "in_progress")
+    staff.click('input[type=submit][value="Post update"]')
+
+    expect(region.locator("ol.timeline li.update").first).to_contain_text(body_text)
+    expect(news).to_have_text(f"New update: In progress. {body_text}")
+    assert reader.evaluate("window.__marker") == 1
+
+
+def test_the_status_page_announces_what_changed_and_keeps_keyboard_focus(window, live_server, page):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_server.url + "/")
+    page.wait_for_load_state("load")
+    news = page.locator("[data-live-news]")
+    expect(news).to_have_attribute("aria-live", "polite")
+    assert page.locator("[data-live-url]").get_attribute("aria-live") is None
+    service_link = page.locator(".live a.service__name", has_text="dotMailer API")
+    service_link.focus()
+    with page.expect_response(lambda response: response.url.endswith("/timeline/")):
+        pass  # the page polls before anything changes
+
+    update_post(event=window, author=StaffFactory(), body="Work has started.", status="in_progress")
+
+    expect(news).to_contain_text(
+        f"New update on {window.title}: In progress. Work has started. "
+        "Overall status: Service under maintenance."
+    )
+    expect(news).to_contain_text("more services changed.")
+    expect(page.locator(".live .banner h1")).to_have_text("Service under maintenance")
+    # The region was swapped under the reader, who is still on the same link.
+    assert page.evaluate("document.activeElement.textContent") == "dotMailer API"
+    assert errors == [], errors
