@@ -490,3 +490,31 @@ def test_the_keyboard_works_the_faq_finder_and_comment_form_with_visible_focus(
             break
     page.keyboard.type("survey")
     expect(page.locator(".finder__count")).to_have_text(re.compile(r"^Showing \d+ of 29 entries"))
+
+
+def test_the_comment_count_speaks_only_as_the_limit_nears(
+    transactional_db, demo, live_server, page
+):
+    customer = UserFactory()
+    Profile.objects.create(user=customer, name="Michael", organisation="Spektrix")
+    sign_in(page, live_server, customer)
+    visit(page, live_server.url + FAQ_PATH)
+    form = page.locator("#new-comment")
+    box, count, news = (
+        form.locator("textarea"),
+        form.locator(".counter"),
+        form.locator("[role=status]"),
+    )
+    expect(news).to_have_attribute("aria-live", "polite")
+    assert count.get_attribute("aria-live") is None
+
+    box.fill("Why Saturday?")
+    expect(count).to_have_text("4987 of 5000 characters left.")
+    expect(news).to_have_text("")
+    box.fill("x" * 4850)
+    expect(news).to_have_text("150 characters left.")
+    box.press("x")
+    expect(count).to_have_text("149 of 5000 characters left.")
+    expect(news).to_have_text("150 characters left.")
+    box.fill("x" * 4960)
+    expect(news).to_have_text("40 characters left.")
