@@ -87,10 +87,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Answers anonymous readers from finished copies of public pages before anything below.
+    "statuspage.middleware.PublicPagesMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "statuspage.middleware.PublicPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -139,7 +140,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, keeping its Redis client instead of making one per call.
+            "BACKEND": "statuspage.redis_cache.RedisCache",
             "LOCATION": env("REDIS_URL"),
             # An unreachable Redis must fail fast; pages then render from the database.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
