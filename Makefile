@@ -55,19 +55,30 @@ smoke: install
 prod: install
 	PORT=$(PORT) .ci/prod.sh
 
-# Benchmarks, by hand: wrk against gunicorn beside nginx serving the exported static copy, then
-# render time and queries at demo size and 100x. Prints a table; a throwaway SQLite database.
+# Benchmarks, by hand, on the production stack: gunicorn and granian beside nginx serving the
+# exported static copy, a load run with PostgreSQL stopped, then render time and queries at demo
+# size and 100x. PostgreSQL and Redis are .ci/services.sh's, on their own ports and folder, made
+# afresh each time (`clean`), stopped at the end. Prints tables. BENCH_ARGS passes options to
+# `manage.py bench`, e.g. BENCH_ARGS="--servers gunicorn,gunicorn-gthread,granian --seconds 5".
 BENCH := /tmp/statuspage-bench
+BENCH_PG_PORT ?= 54332
+BENCH_REDIS_PORT ?= 63793
+BENCH_SERVICES := PG_PORT=$(BENCH_PG_PORT) REDIS_PORT=$(BENCH_REDIS_PORT) \
+  CI_SERVICES_DIR=/tmp/statuspage-bench-services
 bench: install
-	command -v wrk >/dev/null && command -v nginx >/dev/null \
-	  || $(SUDO) apt-get install -y --no-install-recommends wrk nginx-light
+	command -v wrk >/dev/null && command -v nginx >/dev/null && command -v curl >/dev/null \
+	  || $(SUDO) apt-get install -y --no-install-recommends wrk nginx-light curl
 	rm -rf $(BENCH) && mkdir -p $(BENCH)
-	env DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-not-secret DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost \
-	  DJANGO_SECURE_COOKIES=false DATABASE_URL=sqlite:///$(BENCH)/db.sqlite3 STATIC_ROOT=$(BENCH)/static \
-	  SITE_URL=http://127.0.0.1:8097 sh -c '$(BIN)/python manage.py migrate -v0 \
+	$(BENCH_SERVICES) .ci/services.sh clean
+	$(BENCH_SERVICES) .ci/services.sh run env -u CELERY_BROKER_URL -u STATIC_MIRROR_DIR \
+	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-not-secret DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost \
+	  DJANGO_SECURE_COOKIES=false STATIC_ROOT=$(BENCH)/static SITE_URL=http://127.0.0.1:8097 \
+	  DATABASE_URL=postgres://statuspage:statuspage@127.0.0.1:$(BENCH_PG_PORT)/statuspage \
+	  REDIS_URL=redis://127.0.0.1:$(BENCH_REDIS_PORT)/1 \
+	  sh -c '$(BIN)/python manage.py migrate -v0 \
 	    && $(BIN)/python manage.py load_demo && $(BIN)/python manage.py collectstatic --noinput -v0 \
 	    && $(BIN)/python manage.py export_static $(BENCH)/mirror \
-	    && $(BIN)/python manage.py bench --mirror $(BENCH)/mirror'
+	    && $(BIN)/python manage.py bench --mirror $(BENCH)/mirror $(BENCH_ARGS)'
 
 # Lighthouse, by hand: .ci/lighthouse.sh runs npm's lighthouse (pinned in .ci/lighthouse/) in
 # Debian's Chromium against gunicorn in production mode on a throwaway SQLite copy of the demo,

@@ -1,77 +1,165 @@
-"""Benchmarks, run by hand (`make bench`): throughput and latency beside nginx, and growth.
+"""Benchmarks, run by hand (`make bench`): the web servers beside nginx, the database
+stopped under load, and render time as data grows.
 
-Prints figures; asserts nothing. It expects the bench database that `make bench`
-prepares (demo content, collected static files, an exported mirror) and the
-``wrk`` and ``nginx`` programs.
+Prints tables; asserts nothing. It expects what `make bench` prepares: the production
+stack's PostgreSQL and Redis (started by ``.ci/services.sh run``, whose ``PG_PORT``,
+``REDIS_PORT`` and ``CI_SERVICES_DIR`` it inherits, to stop and start PostgreSQL with
+the same script), the demo content, collected static files, an exported mirror, and
+the ``wrk``, ``nginx`` and ``curl`` programs.
+
+1. Throughput: each server configuration asked for and nginx serving the static copy,
+   all started at once and measured in turn on the same pages, every page already in
+   the cache. Besides wrk's figures, the CPU time the server and Redis used per
+   request, which a busy machine disturbs less than requests per second.
+2. Database down: ``.ci/services.sh stop-postgres`` once the pages were seen, a load
+   run over the public pages counting every answer's status, then ``start-postgres``
+   and the time until every page is rendered afresh again.
+3. Growth: cold render time and SQL queries at demo size and at 100x the data.
 """
 
-import re
 import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from faq.models import FAQ, Comment, ImpactEntry, Section
+from statuspage.management import load
 from statuspage.models import MaintenanceWindow, Service, ServiceGroup, StatusUpdate
 
-PAGES = ["/", "/faq/dotmailer-database-upgrade/", "/api/v2/summary.json"]
-APP_PORT, NGINX_PORT = 8097, 8098
-NGINX_CONF = """
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  include /etc/nginx/mime.types;
-  types {{ application/json json; }}
-  server {{
-    listen 127.0.0.1:{port};
-    root {root};
-    location / {{ try_files $uri $uri/index.html =404; }}
-  }}
-}}
-"""
+HOME, FAQ_PAGE, SUMMARY = "/", "/faq/dotmailer-database-upgrade/", "/api/v2/summary.json"
+EVENT = "/maintenance/dotmailer-database-upgrade/"
+PAGES = [HOME, FAQ_PAGE, SUMMARY]
+CONDITIONAL = [HOME, SUMMARY]  # measured again as conditional GETs answered 304
+DATABASE_DOWN_PAGES = [HOME, FAQ_PAGE, EVENT, SUMMARY]
+NGINX = "nginx, static copy"
+
+# Server configurations by name: the program and its options. 2 cores: gunicorn's sync
+# workers serve one request at a time each and close every connection; gthread workers keep
+# connections alive and serve a few at once. granian's Rust runtime does the HTTP and hands
+# requests to a few Python threads per worker; with backpressure equal to those threads,
+# requests wait in Rust rather than crowd the GIL, which kept p99 lowest in our trials.
+SERVERS = {
+    "granian": ["granian", "--workers", "2", "--blocking-threads", "4", "--backpressure", "4"],
+    "granian-2t": ["granian", "--workers", "2", "--blocking-threads", "2", "--backpressure", "2"],
+    "granian-8t": ["granian", "--workers", "2", "--blocking-threads", "8", "--backpressure", "32"],
+    "gunicorn": ["gunicorn", "--workers", "4"],
+    "gunicorn-gthread": ["gunicorn", "--workers", "2", "--threads", "4"],
+}
+PRODUCTION = "granian"  # what .ci/prod.sh runs; it also serves the database-down run
+DEFAULT_SERVERS = "granian,gunicorn,gunicorn-gthread"
 
 
 class Command(BaseCommand):
-    help = "Measure throughput beside nginx, and render time and queries as data grows."
+    help = "Measure the web servers beside nginx, the database stopped under load, and growth."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--mirror", type=Path, required=True)
-        parser.add_argument("--seconds", type=int, default=10)
+        parser.add_argument("--seconds", type=int, default=10, help="per throughput row")
         parser.add_argument("--connections", type=int, default=64)
-        parser.add_argument("--workers", type=int, default=4)
+        parser.add_argument(
+            "--servers", default=DEFAULT_SERVERS, help=f"comma-separated, of {', '.join(SERVERS)}"
+        )
+        parser.add_argument("--down-seconds", type=int, default=30)
+        parser.add_argument("--skip", default="", help="comma-separated: throughput,down,growth")
 
-    def handle(self, *args, mirror: Path, seconds: int, connections: int, workers: int, **kw):
-        for program in ("wrk", "nginx"):
+    def handle(self, *args, mirror: Path, seconds, connections, servers, down_seconds, skip, **kw):
+        for program in ("wrk", "nginx", "curl"):
             if not shutil.which(program):
                 raise CommandError(f"{program} is needed: `make bench` installs it.")
-        self.stdout.write(f"Throughput: wrk, {connections} connections, {seconds} s each\n")
-        self.stdout.write(f"{'page':42} {'server':18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-        with _gunicorn(workers) as app, _nginx(mirror) as static:
-            time.sleep(1)
-            for page in PAGES:
-                etag = _etag(f"{app}{page}")
-                runs = [
-                    ("gunicorn", f"{app}{page}", []),
-                    ("gunicorn, 304", f"{app}{page}", ["-H", f"If-None-Match: {etag}"]),
-                    ("nginx, static copy", f"{static}{page}", []),
-                ]
-                for name, url, extra in runs:
-                    rate, p50, p99 = _wrk(url, seconds, connections, extra)
-                    self.stdout.write(f"{page:42} {name:18} {rate:>9.0f} {p50:>8.1f} {p99:>8.1f}")
-        self.stdout.write("\nGrowth: cold render (cache emptied each time), median of 20")
+        names = [name.strip() for name in servers.split(",") if name.strip()]
+        if unknown := set(names) - set(SERVERS):
+            raise CommandError(f"Unknown servers: {', '.join(sorted(unknown))}.")
+        skipped = set(skip.split(","))
+        workdir = mirror.resolve().parent  # for the servers' logs and nginx's files
+        with ExitStack() as stack:
+            apps = {
+                name: stack.enter_context(
+                    load.wsgi_server(SERVERS[name][0], SERVERS[name][1:], workdir / f"{name}.log")
+                )
+                for name in {*names, *([] if "down" in skipped else [PRODUCTION])}
+            }
+            static = stack.enter_context(load.nginx(mirror, workdir))
+            if "throughput" not in skipped:
+                self._throughput({name: apps[name] for name in names}, static, seconds, connections)
+            if "down" not in skipped:
+                self._database_down(apps[PRODUCTION], down_seconds, connections)
+        if "growth" not in skipped:
+            self._growth()
+
+    def _throughput(self, apps: dict, static, seconds: int, connections: int) -> None:
+        self.stdout.write(
+            f"Throughput: wrk, {connections} connections, {seconds} s per row, every page "
+            f"already cached; {connection.vendor}, {settings.CACHES['default']['BACKEND']}"
+        )
+        for name in apps:
+            self.stdout.write(f"  {name}: {' '.join(SERVERS[name])}")
+        self.stdout.write(
+            "  nginx %: req/s as a share of nginx's; CPU: server and Redis, µs per request; "
+            "bytes: body"
+        )
+        self.stdout.write(
+            f"\n{'page':42} {'server':18} {'req/s':>7} {'nginx %':>7} {'p50 ms':>7} "
+            f"{'p99 ms':>7} {'CPU':>5} {'bytes':>6} {'non-2xx/3xx':>11}"
+        )
+        rows = [(page, False) for page in PAGES] + [(page, True) for page in CONDITIONAL]
+        for page, conditional in rows:
+            results = {
+                name: _measure(server.url + page, server.pid, seconds, connections, conditional)
+                for name, server in [(NGINX, static), *apps.items()]
+            }
+            label = f"{page} (304)" if conditional else page
+            for name, r in results.items():
+                self.stdout.write(
+                    f"{label:42} {name:18} {r['rate']:>7.0f} "
+                    f"{r['rate'] / results[NGINX]['rate']:>7.0%} {r['p50']:>7.1f} "
+                    f"{r['p99']:>7.1f} {r['cpu']:>5.0f} {r['bytes']:>6} {r['errors']:>11}"
+                )
+
+    def _database_down(self, app, seconds: int, connections: int) -> None:
+        """Within a minute every page is a plain cache hit, database or not; so the run is
+        timed to cross into the next minute early, after which each page must be rendered
+        and, the database being down, is answered from its last good copy."""
+        self.stdout.write(
+            f"\nDatabase down: {PRODUCTION}, wrk {seconds} s, {connections} connections, "
+            f"rotating over {', '.join(DATABASE_DOWN_PAGES)}"
+        )
+        _wait_for_second_of_minute(60 - min(5, seconds // 4) - 2)
+        for page in DATABASE_DOWN_PAGES:  # each page seen once: its last good copy
+            load.curl(app.url + page)
+        load.services("stop-postgres")
+        try:
+            counts, stale, socket_errors = load.wrk_statuses(
+                app.url, DATABASE_DOWN_PAGES, seconds, connections
+            )
+        finally:
+            load.services("start-postgres")
+        total = sum(counts.values())
+        by_status = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
+        self.stdout.write(
+            f"responses {total}, answered 200: {counts.get(200, 0) / max(total, 1):.2%} "
+            f"({by_status}; {stale} of them last good copies); socket errors: {socket_errors}"
+        )
+        recovered = _wait_until_fresh(app.url, DATABASE_DOWN_PAGES, timeout=60)
+        self.stdout.write(
+            f"PostgreSQL started again: every page rendered afresh after {recovered:.1f} s"
+            if recovered is not None
+            else "PostgreSQL started again: pages still stale after 60 s"
+        )
+
+    def _growth(self) -> None:
+        connections.close_all()  # PostgreSQL may have been restarted: connect afresh
+        self.stdout.write(
+            f"\nGrowth: cold render (cache emptied each time), median of 20; {connection.vendor}"
+        )
         self.stdout.write(f"{'page':42} {'size':8} {'ms':>8} {'queries':>8}")
         for label, grow in [("demo", None), ("100x", _grow_hundredfold)]:
             if grow:
@@ -81,51 +169,32 @@ class Command(BaseCommand):
                 self.stdout.write(f"{page:42} {label:8} {ms:>8.1f} {queries:>8}")
 
 
-class _Process:
-    def __init__(self, args: list[str], url: str) -> None:
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-        self.url = url
-
-    def __enter__(self) -> str:
-        return self.url
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
-
-
-def _gunicorn(workers: int) -> _Process:
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    args = [gunicorn, "statuspage.wsgi", "--bind", f"127.0.0.1:{APP_PORT}"]
-    return _Process(
-        [*args, "--workers", str(workers), "--log-level", "error"], f"http://127.0.0.1:{APP_PORT}"
-    )
+def _measure(url: str, pid: int, seconds: int, connections: int, conditional: bool) -> dict:
+    extra = []
+    if conditional:
+        # The application's ETags change each minute: the run must stay within one.
+        if time.time() % 60 > 60 - seconds - 3:
+            _wait_for_second_of_minute(1)
+        extra = ["-H", f"If-None-Match: {load.etag(url)}"]
+    before = load.cpu_seconds(pid, load.redis_pid())
+    result = load.wrk(url, seconds, connections, extra)
+    used = load.cpu_seconds(pid, load.redis_pid()) - before
+    return {**result, "cpu": used / result["requests"] * 1e6, "bytes": load.curl(url, extra)[2]}
 
 
-def _nginx(root: Path) -> _Process:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
-    conf = tmp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=tmp, port=NGINX_PORT, root=root.resolve()))
-    nginx = shutil.which("nginx")
-    return _Process([nginx, "-c", str(conf), "-g", "daemon off;"], f"http://127.0.0.1:{NGINX_PORT}")
+def _wait_for_second_of_minute(second: int) -> None:
+    time.sleep((second - time.time() % 60) % 60)
 
 
-def _etag(url: str) -> str:
-    result = subprocess.run(["curl", "-sI", url], capture_output=True, text=True, check=False)  # noqa: S603, S607
-    match = re.search(r"(?im)^etag: (.+?)\r?$", result.stdout)
-    return match[1] if match else '"none"'
-
-
-def _wrk(url: str, seconds: int, connections: int, extra: list[str]) -> tuple[float, float, float]:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *extra, url]
-    out = subprocess.run(args, capture_output=True, text=True, check=False).stdout  # noqa: S603
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
-    return rate, _latency(out, "50%"), _latency(out, "99%")
-
-
-def _latency(out: str, percentile: str) -> float:
-    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", out).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+def _wait_until_fresh(base: str, paths: list[str], timeout: float) -> float | None:
+    """Seconds until every path answers 200 without ``X-Served-Stale``; None on timeout."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        answers = [load.curl(base + path) for path in paths]
+        if all(s == 200 and "x-served-stale" not in h.lower() for s, h, _ in answers):
+            return time.monotonic() - start
+        time.sleep(0.5)
+    return None
 
 
 def _render(page: str) -> tuple[float, int]:
