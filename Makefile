@@ -51,7 +51,7 @@ test-postgres: install
 smoke: install
 	$(BIN)/pytest -m smoke tests/smoke
 
-# The production stack on this machine (PostgreSQL, Redis, gunicorn, Celery worker and beat).
+# The production stack on this machine (PostgreSQL, Redis, granian, Celery worker and beat).
 prod: install
 	PORT=$(PORT) .ci/prod.sh
 

@@ -1,6 +1,15 @@
+"""The WSGI application, served by granian in production (gunicorn works too).
+
+A proxy on this machine that terminates TLS is believed about the scheme and the
+reader's address (``X-Forwarded-Proto``, ``X-Forwarded-For``), as gunicorn does by
+default (``--forwarded-allow-ips 127.0.0.1``) and granian does only when asked. For
+a proxy elsewhere, see ``DJANGO_SECURE_PROXY_SSL_HEADER`` in the README.
+"""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
+from granian.utils.proxies import wrap_wsgi_with_proxy_headers
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
-application = get_wsgi_application()
+application = wrap_wsgi_with_proxy_headers(get_wsgi_application(), trusted_hosts="127.0.0.1")
