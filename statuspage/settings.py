@@ -175,6 +175,7 @@ AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 AXES_USERNAME_CALLABLE = "statuspage.staff.login_username"
 AXES_CLIENT_IP_CALLABLE = "statuspage.ratelimit.client_address"
 AXES_LOCKOUT_CALLABLE = "statuspage.staff.locked_out"

@@ -12,12 +12,12 @@
   var SERVICES_SAID = 3; // a longer list is read out too slowly to help; the page has them all
 
   function localise(root) {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     root.querySelectorAll("time[datetime]").forEach(function (el) {
       if (el.dataset.localised || el.getAttribute("datetime").length < 12) return;
       var moment = new Date(el.getAttribute("datetime"));
       if (isNaN(moment)) return;
       // Readers in UTC or in the event's own zone already see their time.
-      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
       if (moment.getTimezoneOffset() === 0 || zone === el.dataset.zone) return;
       var local = moment.toLocaleString([], {
         weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
