@@ -13,8 +13,11 @@ import socket
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -133,6 +136,30 @@ def test_password_reset(anonymous, fresh, data):
     fresh()
     UserFactory(username="pat@example.com", email="pat@example.com")
     send(anonymous, "/accounts/password_reset/", data)
+
+
+@pytest.mark.django_db
+@given(
+    data=st.one_of(
+        fuzz_text.map(lambda p: {"new_password1": p, "new_password2": p}),
+        arbitrary("new_password1", "new_password2"),
+    )
+)
+def test_set_a_new_password_from_a_reset_link(anonymous, data):
+    user = UserFactory(username="pat@example.com", email="pat@example.com")
+    uid, token = (
+        urlsafe_base64_encode(force_bytes(user.pk)),
+        default_token_generator.make_token(user),
+    )
+    response = anonymous.get(f"/accounts/reset/{uid}/{token}/")
+    assert response.status_code == 302  # to the form, with the token kept in the session
+    send(anonymous, response["Location"], data)
+
+
+@pytest.mark.django_db
+@given(data=arbitrary("code"))
+def test_set_up_two_factor_sign_in(staff, data):
+    send(staff, "/admin/two-factor/", data)
 
 
 # --- subscriptions -----------------------------------------------------------------------------
