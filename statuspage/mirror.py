@@ -25,6 +25,7 @@ FIXED_PATHS = [
     "/",
     "/history/",
     "/services/",
+    "/robots.txt",
     "/social/",
     "/history.atom",
     "/history.rss",

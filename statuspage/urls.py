@@ -3,6 +3,8 @@ import re
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.cache import cache_control
+from django.views.generic import TemplateView
 
 from statuspage import editor, views
 
@@ -36,6 +38,12 @@ status_patterns = [
 ]
 
 urlpatterns = [
+    path(
+        "robots.txt",
+        cache_control(public=True, max_age=86400)(
+            TemplateView.as_view(template_name="robots.txt", content_type="text/plain")
+        ),
+    ),
     path("", include((status_patterns, "statuspage"))),
     path("api/v2/", include("statuspage.urls_api")),
     path("", include("statuspage.urls_feeds")),

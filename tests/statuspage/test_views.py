@@ -137,3 +137,14 @@ def test_a_window_in_progress_is_listed_as_current(client):
     page = client.get("/").content.decode()
     assert page.index("Live now") < page.index("Services")
     assert "In progress" in page
+
+
+@pytest.mark.django_db
+def test_robots_txt_keeps_crawlers_out_of_accounts_and_the_admin(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"] == "text/plain"
+    lines = response.content.decode().splitlines()
+    assert "User-agent: *" in lines
+    assert "Disallow: /admin/" in lines
+    assert "Disallow: /accounts/" in lines
+    assert "Disallow: /faq/" not in lines
