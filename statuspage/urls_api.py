@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("scheduled-maintenances/active.json", api.active_maintenances, name="maintenances_active"),
     path("openapi.json", api.openapi, name="openapi"),
-    # Last: anything else under /api/v2/ is a 404 in JSON, not the site's HTML page.
-    re_path(r"^(?P<path>.*)$", api.not_found, name="not_found"),
+    # Last: anything else under /api/v2/ is a 404 in JSON, not the site's HTML page
+    # (newlines too, which "." would not match).
+    re_path(r"^(?P<path>[\s\S]*)$", api.not_found, name="not_found"),
 ]

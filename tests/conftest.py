@@ -5,6 +5,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from hypothesis import HealthCheck, settings
+from hypothesis import core as hypothesis_core
+from hypothesis.vendor import pretty
 
 from tests.factories import StaffFactory
 
@@ -30,6 +32,10 @@ settings.register_profile(
     suppress_health_check=[*_SHARED_FIXTURES, HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# schemathesis's pytest plugin, on import, swaps hypothesis's printer of failing examples for
+# one that prints nothing (it saves time on very large API schemas): put hypothesis's own back,
+# so that a failing example anywhere in the suite shows its input.
+hypothesis_core.RepresentationPrinter = pretty.RepresentationPrinter
 
 
 @pytest.fixture
