@@ -22,13 +22,9 @@ Signed-in readers, and anyone with a session, bypass the shared cache and are
 told ``Cache-Control: private``. ``statuspage.middleware.PublicPagesMiddleware``
 sets the final caching headers, after the decorators that wrap ``public_page``.
 
-That middleware also keeps each page's finished response (and its ``304``), gzipped
-or not, for the current version and minute, and answers the next anonymous GET of the
-same address with it before the rest of the stack runs: one cache round trip, no
-session, CSRF, authentication, URL resolution, view, decorators or compression
-(``finished_copy``). Those would only rebuild the same bytes: the finished copy is
-what they gave for this version and minute, and a changed version or a new minute
-misses it.
+It also marks each such finished answer that every anonymous reader may be given
+(``mark_finished``), for ``statuspage.wsgi.FinishedAnswers`` to keep as it leaves
+Django and give again, in front of Django, until the version or the minute changes.
 """
 
 import hashlib
@@ -43,10 +39,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.db.utils import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
-from django.middleware.gzip import re_accepts_gzip
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import patch_cache_control
 from django.utils.http import quote_etag
 from django.views.decorators.http import condition
 
@@ -73,6 +68,9 @@ STALE_MARKER = b"<!--stale-notice-->"  # where base.html includes includes/stale
 STALE_HEADER = "X-Served-Stale"
 # Worked out again for each response, never replayed from the cache.
 UNSTORED_HEADERS = {"content-length", "etag", "last-modified"}
+
+# Where mark_finished tells statuspage.wsgi that Django's answer may be kept (WSGI environ).
+FINISHED_MARK = "statuspage.finished"
 
 # How PublicPagesMiddleware finishes a response: the attribute and its values.
 CACHE_KIND = "public_page_cache"
@@ -363,58 +361,12 @@ def public_page(view):
     return wrapped
 
 
-# --- finished copies: answering before the rest of the middleware stack -----------------------
+# --- finished answers, for statuspage.wsgi ----------------------------------------------------
 
 
-def _finished_key(request, status: int) -> str:
-    """Per status, address, and whether the reader takes gzip (a shared page is gzipped
-    for those who do: PublicPagesMiddleware)."""
-    gzip = "gzip" if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")) else ""
-    return f"public-page:finished:{status}:{gzip}:{_path_digest(request)}"
-
-
-def _conditional(request) -> bool:
-    meta = request.META
-    return "HTTP_IF_NONE_MATCH" in meta or "HTTP_IF_MODIFIED_SINCE" in meta
-
-
-def finished_copy(request) -> HttpResponse | None:
-    """This request's answer as PublicPagesMiddleware last finished it, or None.
-
-    Anonymous GETs only. A conditional GET looks for the page's finished ``304``, and
-    is answered with it if ``condition`` would answer ``304`` (same ETag and
-    Last-Modified, same rules); any other GET looks for the finished ``200``. Either
-    way one cache round trip reads the content version and the copy together, and a
-    copy of another version or minute does not count. GETs with ``If-Match`` or
-    ``If-Unmodified-Since`` (which may be refused with ``412``) are left to the stack.
-    """
-    if request.method != "GET" or request.path.startswith(settings.STATIC_URL):
-        return None
-    if _personal(request) or _in_transaction():
-        return None
-    if "HTTP_IF_MATCH" in request.META or "HTTP_IF_UNMODIFIED_SINCE" in request.META:
-        return None
-    request.get_host()  # refuse a host name not allowed, as CommonMiddleware would
-    conditional = _conditional(request)
-    key = _finished_key(request, 304 if conditional else 200)
-    found = _cache_call("get_many", [VERSION_KEY, key], default={})
-    if VERSION_KEY not in found:
-        return None
-    # The stack, if it answers after all, goes on with the version read here.
-    stamp = request._public_page_stamp = (found[VERSION_KEY], int(time.time()) // 60)
-    copy = found.get(key)
-    if copy is None or copy["stamp"] != stamp:
-        return None
-    if not conditional:
-        return HttpResponse(copy["content"], headers=copy["headers"])
-    last_modified = int(_last_modified(request).timestamp())
-    if get_conditional_response(request, quote_etag(_etag(request)), last_modified) is None:
-        return None  # the reader's copy is out of date: the stack answers 200
-    return HttpResponseNotModified(headers=copy["headers"])
-
-
-def keep_finished(request, response) -> None:
-    """Keep a finished ``200`` or ``304`` that every anonymous reader may be given."""
+def mark_finished(request, response) -> None:
+    """Mark a finished ``200`` or ``304`` that every anonymous reader may be given, for
+    ``statuspage.wsgi.FinishedAnswers``: its stamp, validators and body, in the environ."""
     if (
         request.method != "GET"
         or getattr(response, CACHE_KIND, None) != SHARED
@@ -424,7 +376,9 @@ def keep_finished(request, response) -> None:
         or _in_transaction()
     ):
         return
-    copy = {"stamp": _stamp(request), "headers": dict(response.headers)}
-    if response.status_code == 200:
-        copy["content"] = response.content
-    _cache_call("set", _finished_key(request, response.status_code), copy, RESPONSE_TIMEOUT)
+    request.META[FINISHED_MARK] = {
+        "stamp": _stamp(request),
+        "etag": quote_etag(_etag(request)),
+        "last_modified": int(_last_modified(request).timestamp()),
+        "content": response.content,
+    }

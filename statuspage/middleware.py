@@ -1,5 +1,4 @@
-"""The last word on public pages' caching headers, finished copies of them, and a 503 while
-the database is down."""
+"""The last word on public pages' caching headers, and a 503 while the database is down."""
 
 import logging
 
@@ -14,8 +13,7 @@ from statuspage.cache import (
     SHARED,
     STALE,
     UNAVAILABLE,
-    finished_copy,
-    keep_finished,
+    mark_finished,
     service_unavailable,
 )
 
@@ -33,10 +31,8 @@ class PublicPagesMiddleware:
       with a secret in it (a CSRF token, a two-factor key) beside text an attacker chose
       would let its length give the secret away (BREACH); a shared page has no secret.
 
-    Each finished page that every anonymous reader may be given is kept for the
-    current content version and minute, and answers the next such request before
-    anything below this middleware runs (``statuspage.cache.finished_copy``); so this
-    middleware sits below only those that add headers to every response.
+    A finished page that every anonymous reader may be given is marked for
+    ``statuspage.wsgi.FinishedAnswers`` (``statuspage.cache.mark_finished``).
 
     Any other view that meets an unreachable database (forms, sign-in, the admin,
     every POST) answers ``503`` with ``Retry-After`` instead of a ``500``.
@@ -47,8 +43,6 @@ class PublicPagesMiddleware:
         self.gzip = GZipMiddleware(get_response)
 
     def __call__(self, request):
-        if (copy := finished_copy(request)) is not None:
-            return copy
         response = self.get_response(request)
         kind = getattr(response, CACHE_KIND, None)
         if kind == SHARED:
@@ -59,7 +53,7 @@ class PublicPagesMiddleware:
             patch_cache_control(response, private=True)
         elif kind in {STALE, UNAVAILABLE}:
             response["Cache-Control"] = "no-store"
-        keep_finished(request, response)
+        mark_finished(request, response)
         return response
 
     def process_exception(self, request, exception):

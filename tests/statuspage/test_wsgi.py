@@ -1,7 +1,17 @@
-"""The WSGI application as the servers call it, in a production process (HTTPS only)."""
+"""The WSGI application as the servers call it: behind a TLS proxy, in a production process
+(HTTPS only); and Django's finished answers to anonymous readers, kept and given again."""
 
+import io
 import json
+from datetime import UTC, datetime, timedelta
 
+import pytest
+import time_machine
+from django.core.signals import request_started
+from django.test import TestCase
+
+from statuspage import services
+from statuspage.models import MaintenanceWindow
 from tests.production import in_production
 
 # Calls statuspage.wsgi.application for an address that needs no database or template,
@@ -43,3 +53,108 @@ def test_a_tls_proxy_on_this_machine_is_believed_about_https():
     assert answers["plain"] == ["301", https]  # plain http goes to https
     assert answers["local proxy"] == ["404", None]  # already https: the page itself
     assert answers["other peer"] == ["301", https]  # anyone else could claim anything
+
+
+# --- finished answers: Django's answer to an anonymous GET, kept and given again -----------------
+
+HOME, FAQ, SUMMARY = "/", "/faq/dotmailer-database-upgrade/", "/api/v2/summary.json"
+EVENT = "/maintenance/dotmailer-database-upgrade/"
+
+
+@pytest.fixture
+def site(demo):
+    """The demo site, time standing still 20 s into a minute; counts Django's requests."""
+    now = datetime.now(UTC).replace(second=20, microsecond=0)
+    with time_machine.travel(now, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def django_requests():
+    started = []
+
+    def count(**kwargs):
+        started.append(1)
+
+    request_started.connect(count)
+    yield started
+    request_started.disconnect(count)
+
+
+def call(path: str, **environ) -> tuple[str, list, bytes]:
+    """The WSGI application's answer to a GET, as a server would ask for it."""
+    from statuspage.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        **environ,
+    }
+    answer = []
+    body = application(
+        environ, lambda status, headers, exc_info=None: answer.extend([status, headers])
+    )
+    try:
+        return answer[0], answer[1], b"".join(body)
+    finally:
+        getattr(body, "close", lambda: None)()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("encoding", ["", "gzip, br"])
+@pytest.mark.parametrize("path", [HOME, FAQ, SUMMARY, "/badge.svg"])
+def test_django_answers_once_then_its_answer_is_given_again(site, django_requests, path, encoding):
+    first = call(path, HTTP_ACCEPT_ENCODING=encoding)
+    assert first[0] == "200 OK"
+    assert len(django_requests) == 1
+    assert call(path, HTTP_ACCEPT_ENCODING=encoding) == first
+    assert call(path, HTTP_ACCEPT_ENCODING=encoding) == first
+    assert len(django_requests) == 1  # no request was built for those two
+    etag = dict(first[1])["ETag"]
+    unchanged = call(path, HTTP_ACCEPT_ENCODING=encoding, HTTP_IF_NONE_MATCH=etag)
+    assert unchanged[0] == "304 Not Modified"
+    assert call(path, HTTP_ACCEPT_ENCODING=encoding, HTTP_IF_NONE_MATCH=etag) == unchanged
+    assert len(django_requests) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_out_of_date_etag_gets_the_page_from_django(site, django_requests):
+    first = call(HOME)
+    call(HOME, HTTP_IF_NONE_MATCH=dict(first[1])["ETag"])
+    again = call(HOME, HTTP_IF_NONE_MATCH='"an-older-version"')
+    assert again[0] == "200 OK"
+    assert again[2] == first[2]
+    assert len(django_requests) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_publish_or_a_new_minute_goes_back_to_django(site, django_requests):
+    call(EVENT)
+    site.shift(timedelta(seconds=1))  # the version is the time of the change
+    window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.update_post(event=window, author=None, body="Copy finished ahead of plan.")
+    assert b"Copy finished ahead of plan." in call(EVENT)[2]
+    assert len(django_requests) == 2
+    site.shift(timedelta(minutes=1))
+    call(EVENT)
+    assert len(django_requests) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_a_request_may_change_goes_to_django(site, django_requests):
+    call(HOME)
+    assert call(HOME, HTTP_HOST="attacker.example")[0].startswith("400")
+    assert call(HOME, HTTP_COOKIE="sessionid=no-such-session")[0] == "200 OK"
+    assert call(HOME, REQUEST_METHOD="HEAD")[0] == "200 OK"
+    assert call(HOME, HTTP_IF_MATCH='"an-older-version"')[0].startswith("412")
+    assert len(django_requests) == 5
