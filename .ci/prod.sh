@@ -43,6 +43,6 @@ pids+=($!)
 "$BIN/python" "$BIN/celery" -A statuspage beat --loglevel=INFO --schedule "$RUN/beat-schedule" &
 pids+=($!)
 echo "Serving the production stack on http://127.0.0.1:$PORT/ (static mirror in $RUN/mirror)"
-"$BIN/python" "$BIN/granian" --interface wsgi statuspage.wsgi:application --host 127.0.0.1 --port "$PORT" --workers 2 --blocking-threads 4 --backpressure 4 &
+"$BIN/python" "$BIN/granian" --interface wsgi statuspage.wsgi:application --host 127.0.0.1 --port "$PORT" --workers 2 --blocking-threads 4 --backpressure 16 &
 pids+=($!)
 wait "${pids[@]}"
