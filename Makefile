@@ -57,8 +57,8 @@ prod: install
 
 # Benchmarks, by hand, on the production stack: gunicorn and granian beside nginx serving the
 # exported static copy, a load run with PostgreSQL stopped, then render time and queries at demo
-# size and 100x. PostgreSQL and Redis are .ci/services.sh's, on their own ports and folder, made
-# afresh each time (`clean`), stopped at the end. Prints tables. BENCH_ARGS passes options to
+# size and 100x (and the same on the embedded SQLite). PostgreSQL and Redis are .ci/services.sh's,
+# on their own ports and folder, made afresh each time (`clean`), stopped at the end. Prints tables. BENCH_ARGS passes options to
 # `manage.py bench`, e.g. BENCH_ARGS="--servers gunicorn,gunicorn-gthread,granian --seconds 5".
 BENCH := /tmp/statuspage-bench
 BENCH_PG_PORT ?= 54332
@@ -79,6 +79,11 @@ bench: install
 	    && $(BIN)/python manage.py load_demo && $(BIN)/python manage.py collectstatic --noinput -v0 \
 	    && $(BIN)/python manage.py export_static $(BENCH)/mirror \
 	    && $(BIN)/python manage.py bench --mirror $(BENCH)/mirror $(BENCH_ARGS)'
+	env -u REDIS_URL -u CELERY_BROKER_URL -u STATIC_MIRROR_DIR \
+	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-not-secret DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost \
+	  DJANGO_SECURE_COOKIES=false STATIC_ROOT=$(BENCH)/static DATABASE_URL=sqlite:///$(BENCH)/db.sqlite3 \
+	  sh -c '$(BIN)/python manage.py migrate -v0 && $(BIN)/python manage.py load_demo \
+	    && $(BIN)/python manage.py bench --skip throughput,down'
 
 # Lighthouse, by hand: .ci/lighthouse.sh runs npm's lighthouse (pinned in .ci/lighthouse/) in
 # Debian's Chromium against gunicorn in production mode on a throwaway SQLite copy of the demo,

@@ -62,7 +62,7 @@ class Command(BaseCommand):
     help = "Measure the web servers beside nginx, the database stopped under load, and growth."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--mirror", type=Path, required=True)
+        parser.add_argument("--mirror", type=Path, help="the exported static copy, for nginx")
         parser.add_argument("--seconds", type=int, default=10, help="per throughput row")
         parser.add_argument("--connections", type=int, default=64)
         parser.add_argument(
@@ -72,28 +72,36 @@ class Command(BaseCommand):
         parser.add_argument("--skip", default="", help="comma-separated: throughput,down,growth")
 
     def handle(self, *args, mirror: Path, seconds, connections, servers, down_seconds, skip, **kw):
+        skipped = set(skip.split(","))
+        names = [] if "throughput" in skipped else [n.strip() for n in servers.split(",") if n]
+        if unknown := set(names) - set(SERVERS):
+            raise CommandError(f"Unknown servers: {', '.join(sorted(unknown))}.")
+        if "down" not in skipped and PRODUCTION not in names:
+            names.append(PRODUCTION)
+        if names:
+            self._under_load(names, mirror, seconds, connections, down_seconds, skipped)
+        if "growth" not in skipped:
+            self._growth()
+
+    def _under_load(self, names, mirror: Path, seconds, connections, down_seconds, skipped):
         for program in ("wrk", "nginx", "curl"):
             if not shutil.which(program):
                 raise CommandError(f"{program} is needed: `make bench` installs it.")
-        names = [name.strip() for name in servers.split(",") if name.strip()]
-        if unknown := set(names) - set(SERVERS):
-            raise CommandError(f"Unknown servers: {', '.join(sorted(unknown))}.")
-        skipped = set(skip.split(","))
+        if mirror is None:
+            raise CommandError("--mirror is needed, for nginx: manage.py export_static DIR.")
         workdir = mirror.resolve().parent  # for the servers' logs and nginx's files
         with ExitStack() as stack:
             apps = {
                 name: stack.enter_context(
                     load.wsgi_server(SERVERS[name][0], SERVERS[name][1:], workdir / f"{name}.log")
                 )
-                for name in {*names, *([] if "down" in skipped else [PRODUCTION])}
+                for name in names
             }
             static = stack.enter_context(load.nginx(mirror, workdir))
             if "throughput" not in skipped:
-                self._throughput({name: apps[name] for name in names}, static, seconds, connections)
+                self._throughput(apps, static, seconds, connections)
             if "down" not in skipped:
                 self._database_down(apps[PRODUCTION], down_seconds, connections)
-        if "growth" not in skipped:
-            self._growth()
 
     def _throughput(self, apps: dict, static, seconds: int, connections: int) -> None:
         self.stdout.write(
