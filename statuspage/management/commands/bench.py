@@ -31,7 +31,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from faq.models import FAQ, Comment, ImpactEntry, Section
+from faq.models import FAQ, Comment
 from statuspage.management import load
 from statuspage.models import MaintenanceWindow, Service, ServiceGroup, StatusUpdate
 
@@ -218,17 +218,27 @@ def _render(page: str) -> tuple[float, int]:
 
 
 def _grow_hundredfold() -> None:
-    """Ninety-nine times more services, windows, impact entries, updates and comments."""
+    """A hundred times the demo's services, events with their updates, and comments.
+
+    * services 8 → 800, in groups 4 → 40: a company with a hundred times the services
+      has more groups, not a hundred times as many;
+    * published events 2 → 200, past windows with five updates each, plus ten updates on
+      the window that is coming up (updates 0 → 1,000);
+    * comments on the FAQ 4 → 400.
+
+    The FAQ's own impact entries stay as they are: they are what staff write for one piece
+    of work, and a FAQ of 2,900 entries is not one anybody reads.
+    """
     faq = FAQ.objects.get(slug="dotmailer-database-upgrade")
     window = faq.window
     groups = ServiceGroup.objects.bulk_create(
-        ServiceGroup(name=f"Bench group {n}", position=10 + n) for n in range(99 * 4)
+        ServiceGroup(name=f"Bench group {n}", position=10 + n) for n in range(36)
     )
-    services = Service.objects.bulk_create(
+    Service.objects.bulk_create(
         Service(group=groups[n % len(groups)], name=f"Bench service {n}", slug=f"bench-{n}")
-        for n in range(99 * 8)
+        for n in range(792)
     )
-    MaintenanceWindow.objects.bulk_create(
+    past = MaintenanceWindow.objects.bulk_create(
         MaintenanceWindow(
             title=f"Bench window {n}",
             slug=f"bench-window-{n}",
@@ -238,33 +248,26 @@ def _grow_hundredfold() -> None:
             status="completed",
             published_at=window.published_at,
         )
-        for n in range(99 * 2)
+        for n in range(198)
     )
-    section = Section.objects.create(
-        faq=faq, number=99, position=99, heading="Bench", kind="impact"
-    )
-    ImpactEntry.objects.bulk_create(
-        ImpactEntry(
-            faq=faq,
-            section=section,
-            number=n + 1,
-            subject=f"Bench feature {n}",
-            service=services[n % len(services)],
-            level="delayed",
-            summary="Sent after the window.",
+    StatusUpdate.objects.bulk_create(
+        StatusUpdate(
+            maintenance=past[n // 5],
+            status="completed",
+            body=f"Bench progress {n}.",
+            published_at=window.published_at,
         )
-        for n in range(99 * 29)
+        for n in range(990)
     )
     StatusUpdate.objects.bulk_create(
         StatusUpdate(
             maintenance=window,
             status=window.status,
-            body=f"Bench progress {n}.",
+            body=f"Bench note {n} on the coming window.",
             published_at=window.published_at,
         )
-        for n in range(99 * 10)
+        for n in range(10)
     )
     Comment.objects.bulk_create(
-        Comment(faq=faq, author_name="Bench reader", body=f"Bench comment {n}.")
-        for n in range(99 * 2)
+        Comment(faq=faq, author_name="Bench reader", body=f"Bench comment {n}.") for n in range(396)
     )
