@@ -148,6 +148,19 @@ def words():
     return f"Smoke check {secrets.token_hex(4)}: the new database servers are being prepared."
 
 
+def test_static_files_are_compressed_and_cached_for_a_year(stack):
+    page = anonymous_get(stack, "/").text
+    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page)[1]
+    asset = requests.get(
+        stack.url + stylesheet, headers={"Accept-Encoding": "gzip"}, timeout=TIMEOUT
+    )
+    assert asset.status_code == 200
+    assert asset.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in asset.headers["Cache-Control"]
+    assert "max-age=315360000" in asset.headers["Cache-Control"]
+    assert "body" in asset.text  # decoded by requests: the real stylesheet
+
+
 def test_an_update_posted_in_the_admin_reaches_the_page_the_api_and_x(stack, fake_x, admin, words):
     admin.post_update(words)
 
