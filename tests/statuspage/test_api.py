@@ -46,10 +46,10 @@ ENDPOINTS = {
 OPENAPI = json.loads(
     (Path(settings.BASE_DIR) / "statuspage" / "openapi.json").read_text(encoding="utf-8")
 )
-# services+groups (with the latest change); incidents; their services; their updates; the
-# updates' service changes; their posts on X; the same five for windows (with FAQs); the
+# services+groups; the latest change to any event; incidents; their services; their updates;
+# the updates' service changes; their posts on X; the same five for windows (with FAQs); the
 # windows' impact entries
-SUMMARY_QUERIES = 12
+SUMMARY_QUERIES = 13
 
 # --- Statuspage's documented shapes, written independently of openapi.json -----------------
 
