@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make prod`: the production stack on this machine, for trying and testing — PostgreSQL and
-# Redis (installed and started by .ci/services.sh, 127.0.0.1 only), gunicorn on PORT, a Celery
+# Redis (installed and started by .ci/services.sh, 127.0.0.1 only), granian on PORT, a Celery
 # worker and beat, production settings, demo content. Ctrl-C stops all of it.
 #
 # Environment: PORT, PROD_PG_PORT, PROD_REDIS_PORT, PROD_SERVICES_DIR, PROD_RUN_DIR (where it

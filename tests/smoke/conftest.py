@@ -1,7 +1,7 @@
 """The production stack as `make prod` starts it, on its own ports, and a fake X beside it.
 
 `.ci/prod.sh` runs in its own process group: PostgreSQL and Redis from .ci/services.sh,
-gunicorn, a Celery worker and beat, production settings, the demo content, and a superuser.
+granian, a Celery worker and beat, production settings, the demo content, and a superuser.
 Its ports and folders are the smoke test's own, so it runs beside the PostgreSQL pass's
 servers (54329/63790) and a developer's `make prod` (54330/63791/8000). Everything is made
 afresh for each run and stopped at the end, pass or fail. Needs root or sudo, like
@@ -33,7 +33,7 @@ WEB_PORT, PG_PORT, REDIS_PORT = 8099, 54331, 63792
 SERVICES_DIR = Path("/tmp/statuspage-smoke-services")  # noqa: S108
 RUN_DIR = Path("/tmp/statuspage-smoke")  # noqa: S108
 START_SECONDS = 180  # the first run may install PostgreSQL and Redis
-STOP_SECONDS = 60  # gunicorn and Celery finish what they are doing, then services.sh stops
+STOP_SECONDS = 60  # granian and Celery finish what they are doing, then services.sh stops
 
 X_ACCOUNT = "dmsmoke"
 X_CREDENTIALS = {
@@ -182,7 +182,7 @@ def _serving(url: str) -> bool:
 
 
 def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> None:
-    """Until the home page answers: gunicorn listens before its workers have booted."""
+    """Until the home page answers: the server listens before its workers have booted."""
     deadline = time.monotonic() + START_SECONDS
     while not _serving(url):
         if process.poll() is not None or time.monotonic() > deadline:

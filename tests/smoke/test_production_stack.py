@@ -246,7 +246,7 @@ def test_with_postgresql_stopped_pages_stay_up_and_the_site_recovers(
             assert NOTICE in answer.text, path
             assert "live updates will resume shortly" in answer.text, path
 
-    # PostgreSQL is back: the same gunicorn recovers by itself.
+    # PostgreSQL is back: the same granian recovers by itself.
     stack.services("start-postgres")
     wait_for("fresh pages again", lambda: all(is_fresh(anonymous_get(stack, p)) for p in PUBLIC))
     page = anonymous_get(stack, "/")
