@@ -178,6 +178,9 @@ AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still
 AXES_USERNAME_CALLABLE = "statuspage.staff.login_username"
 AXES_CLIENT_IP_CALLABLE = "statuspage.ratelimit.client_address"
 AXES_LOCKOUT_CALLABLE = "statuspage.staff.locked_out"
+# axes records every sign-in (who, from where, when); records older than this are deleted
+# daily by a beat task. The audit trail of staff writes is kept: it is the record.
+SIGN_IN_LOG_DAYS = int(env("SIGN_IN_LOG_DAYS", "90"))
 # Two-factor sign-in for staff with an authenticator app; mandatory for all staff when on.
 STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA")
 OTP_TOTP_ISSUER = SITE_NAME
@@ -253,6 +256,7 @@ CELERY_BEAT_SCHEDULE = {
     "crosspost-sweep": {"task": "statuspage.tasks.crosspost_sweep", "schedule": 60.0},
     "notifications-deliver": {"task": "statuspage.tasks.notifications_deliver", "schedule": 60.0},
     "maintenance-reminders": {"task": "statuspage.tasks.maintenance_reminders", "schedule": 300.0},
+    "sign-in-logs-prune": {"task": "statuspage.tasks.sign_in_logs_prune", "schedule": 86400.0},
 }
 
 # When set, a static copy of the public site is kept here, rewritten after each change

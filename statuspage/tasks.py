@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from axes.handlers.proxy import AxesProxyHandler
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
@@ -42,3 +43,9 @@ def mirror_refresh() -> int:
     """Rewrite the static mirror in STATIC_MIRROR_DIR after content changed."""
     cache.delete("mirror-refresh-queued")
     return len(mirror.export(Path(settings.STATIC_MIRROR_DIR)))
+
+
+@shared_task(ignore_result=True)
+def sign_in_logs_prune() -> int:
+    """Delete sign-in records older than SIGN_IN_LOG_DAYS (beat: daily)."""
+    return AxesProxyHandler.reset_logs(age_days=settings.SIGN_IN_LOG_DAYS)

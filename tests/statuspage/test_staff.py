@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from axes.models import AccessLog
 from django.test import Client
 from django.utils import timezone
 
 from faq.models import Profile
+from statuspage import tasks
 from tests.factories import StaffFactory, UserFactory
 
 ADMIN_LOGIN = "/admin/login/"
@@ -184,3 +186,19 @@ def test_anonymous_pages_get_no_session_from_the_idle_clock(client):
     response = client.get("/")
     assert "sessionid" not in response.cookies
     assert "Cookie" not in response.get("Vary", "")
+
+
+@pytest.mark.django_db
+def test_sign_in_records_are_deleted_once_older_than_the_setting(client, settings):
+    settings.SIGN_IN_LOG_DAYS = 90
+    _customer()
+    with time_machine.travel(timezone.now() - timedelta(days=91)):
+        assert _sign_in(client, "grace@example.com", PASSWORD).status_code == 302
+    client.post("/accounts/logout/")
+    assert _sign_in(client, "grace@example.com", PASSWORD).status_code == 302
+    assert AccessLog.objects.count() == 2
+
+    assert tasks.sign_in_logs_prune.delay().get() == 1
+
+    (kept,) = AccessLog.objects.all()
+    assert kept.attempt_time > timezone.now() - timedelta(days=1)
