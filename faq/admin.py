@@ -132,7 +132,7 @@ def _moderation_action(action: str, description: str, *, needs_reason: bool):
         return None
 
     run.__name__ = action
-    return admin.action(description=description)(run)
+    return admin.action(description=description, permissions=["change"])(run)
 
 
 @admin.register(Comment)
@@ -177,7 +177,13 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # comments are written on the FAQ page, where rules and limits apply
 
-    @admin.action(description="Draft a FAQ section from the question and its official reply")
+    def has_draft_permission(self, request) -> bool:
+        return request.user.has_perm("faq.change_faq")
+
+    @admin.action(
+        description="Draft a FAQ section from the question and its official reply",
+        permissions=["draft"],
+    )
     def draft_faq_section(self, request, queryset):
         for comment in queryset:
             try:

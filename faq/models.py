@@ -256,6 +256,7 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        permissions = [("reply_officially", "Can answer comments with the Official response badge")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("pk")), name="comment_not_its_own_parent"

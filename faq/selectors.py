@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from faq.models import FAQ, Comment, CommentStatus, ImpactEntry, ImpactLevel, Section
+from faq.powers import CommentPowers, comment_powers
 from faq.services import can_edit
 from statuspage.models import Service
 
@@ -130,7 +131,7 @@ def _comments(faq: FAQ, viewer, page: str | int | None = None) -> dict:
     """One page of the thread as ``viewer`` may see it: top-level comments oldest first,
     each with its replies. Three queries at any size: counts, the page, its replies.
 
-    Readers see visible comments, and their own held ones; staff see everything.
+    Readers see visible comments, and their own held ones; moderators see everything.
     A hidden or removed comment with visible replies stays as a placeholder. Pages are
     cut from every top-level comment, seen or not, so that a comment's page (its link in
     e-mails) is the same for everyone; a page may show fewer than ``THREADS_PER_PAGE``.
@@ -146,6 +147,7 @@ def _comments(faq: FAQ, viewer, page: str | int | None = None) -> dict:
         number = 1
     offset = (number - 1) * THREADS_PER_PAGE
     roots = list(faq.comments.filter(parent=None)[offset : offset + THREADS_PER_PAGE])
+    powers = comment_powers(viewer)
     replies = defaultdict(list)
     for reply in Comment.objects.filter(parent__in=roots):
         replies[reply.parent_id].append(reply)
@@ -153,13 +155,14 @@ def _comments(faq: FAQ, viewer, page: str | int | None = None) -> dict:
     for comment in roots:
         for each in (comment, *replies[comment.pk]):
             each.can_edit = can_edit(comment=each, user=viewer)
-        shown = [reply for reply in replies[comment.pk] if _may_see(viewer, reply)]
-        if _may_see(viewer, comment):
+        shown = [reply for reply in replies[comment.pk] if _may_see(viewer, powers, reply)]
+        if _may_see(viewer, powers, comment):
             threads.append(Thread(comment, shown))
         elif shown:
             threads.append(Thread(comment, shown, placeholder=True))
     return {
         "threads": threads,
+        "powers": powers,
         "comment_count": counts["visible"],
         "thread_page": ThreadPage(
             number=number,
@@ -171,8 +174,8 @@ def _comments(faq: FAQ, viewer, page: str | int | None = None) -> dict:
     }
 
 
-def _may_see(viewer, comment: Comment) -> bool:
-    if comment.status == CommentStatus.VISIBLE or viewer.is_staff:
+def _may_see(viewer, powers: CommentPowers, comment: Comment) -> bool:
+    if comment.status == CommentStatus.VISIBLE or powers.see_all:
         return True
     return (
         comment.status == CommentStatus.HELD

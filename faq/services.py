@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from faq.models import FAQ, Comment, CommentStatus, Profile, Section, SectionKind
+from faq.powers import comment_powers
 from faq.tasks import comment_notify
 
 LINK = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
@@ -41,9 +42,9 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _hold_reason(*, author, body: str) -> str:
+def _hold_reason(*, author, body: str, official: bool) -> str:
     """Why a comment should wait for a moderator, or "" to publish it at once."""
-    if author.is_staff:
+    if official:
         return ""
     young = timezone.now() - author.date_joined < NEW_ACCOUNT_AGE
     if young and LINK.search(body):
@@ -59,8 +60,9 @@ def _hold_reason(*, author, body: str) -> str:
 def comment_post(*, faq: FAQ, author, body: str, parent: Comment | None = None) -> Comment:
     """Post a comment (or a reply to a top-level one) by a signed-in ``author``.
 
-    Staff comments are official responses. Raises ValidationError, saving
-    nothing, when the thread is closed or the comment or its parent is not allowed.
+    It is an official response when ``author`` may answer officially (``comment_powers``).
+    Raises ValidationError, saving nothing, when the thread is closed or the comment or
+    its parent is not allowed.
     """
     faq = FAQ.objects.select_for_update().get(pk=faq.pk)
     if not faq.comments_open:
@@ -74,16 +76,17 @@ def comment_post(*, faq: FAQ, author, body: str, parent: Comment | None = None) 
         if parent.status != CommentStatus.VISIBLE:
             _refuse("That comment is not shown, so it cannot be replied to.", "parent")
     profile = profile_for(author)
-    held = _hold_reason(author=author, body=body)
+    official = comment_powers(author).answer
+    held = _hold_reason(author=author, body=body, official=official)
     comment = Comment.objects.create(
         faq=faq,
         parent=parent,
         author=author,
         author_name=profile.name,
         author_organisation=profile.organisation,
-        author_role=profile.role if author.is_staff else "",
+        author_role=profile.role if official else "",
         body=body,
-        is_official=author.is_staff,
+        is_official=official,
         status=CommentStatus.HELD if held else CommentStatus.VISIBLE,
         held_reason=held,
     )
@@ -113,7 +116,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     comment.body = _clean_body(body)
     comment.edited_at = timezone.now()
     fields = ["body", "edited_at"]
-    held = _hold_reason(author=user, body=comment.body)
+    held = _hold_reason(author=user, body=comment.body, official=comment.is_official)
     if held and comment.status == CommentStatus.VISIBLE:
         comment.status, comment.held_reason = CommentStatus.HELD, held
         fields += ["status", "held_reason"]
@@ -143,8 +146,8 @@ MODERATION = {
 @transaction.atomic
 def comment_moderate(*, comment: Comment, moderator, action: str, reason: str = "") -> Comment:
     """Hide, unhide, approve or remove a comment; hiding and removing need a reason."""
-    if not moderator.is_staff:
-        raise PermissionDenied("Only staff moderate comments.")
+    if not comment_powers(moderator).moderate:
+        raise PermissionDenied("Only comment moderators moderate comments.")
     if action not in MODERATION:
         _refuse(f"“{action}” is not a moderation action.", "action")
     reason = reason.strip()
@@ -159,8 +162,8 @@ def comment_moderate(*, comment: Comment, moderator, action: str, reason: str = 
 
 
 def faq_set_comments_open(*, faq: FAQ, user, is_open: bool) -> FAQ:
-    if not user.is_staff:
-        raise PermissionDenied("Only staff open and close comments.")
+    if not comment_powers(user).close:
+        raise PermissionDenied("Only staff who may change the FAQ open and close its comments.")
     faq.comments_open = is_open
     faq.save(update_fields=["comments_open", "updated_at"])
     return faq

@@ -1,7 +1,8 @@
-"""The “Status editors” group: staff who post updates and run transitions, nothing more.
+"""The staff groups: “Status editors” post updates, run transitions and answer comments;
+“Comment moderators” hold the comment threads. Neither can do anything else.
 
-It is created, and its permissions set, after every migrate, so a fresh
-install has it and a changed list below reaches existing installs.
+They are created, and their permissions set, after every migrate, so a fresh
+install has them and a changed list below reaches existing installs.
 """
 
 from django.db.models.signals import post_migrate
@@ -22,19 +23,36 @@ STATUS_EDITOR_PERMISSIONS = [
     ("statuspage", "view_crosspost"),
     ("statuspage", "change_crosspost"),
     ("faq", "view_faq"),
+    # On the day, whoever posts progress also answers the customers who ask.
+    ("faq", "reply_officially"),
 ]
+COMMENT_MODERATORS = "Comment moderators"
+COMMENT_MODERATOR_PERMISSIONS = [
+    ("faq", "view_faq"),
+    ("faq", "change_faq"),  # only to close and reopen a thread: the admin's FAQ form needs more
+    ("faq", "view_comment"),
+    ("faq", "change_comment"),
+    ("faq", "view_heldcomment"),
+    ("faq", "change_heldcomment"),
+    ("faq", "reply_officially"),
+]
+GROUPS = {
+    STATUS_EDITORS: STATUS_EDITOR_PERMISSIONS,
+    COMMENT_MODERATORS: COMMENT_MODERATOR_PERMISSIONS,
+}
 
 
-def ensure_status_editors(**kwargs) -> None:
+def ensure_groups(**kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
-    group, _ = Group.objects.get_or_create(name=STATUS_EDITORS)
-    wanted = Q()
-    for app_label, codename in STATUS_EDITOR_PERMISSIONS:
-        wanted |= Q(content_type__app_label=app_label, codename=codename)
-    group.permissions.set(Permission.objects.filter(wanted))
+    for name, permissions in GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = Q()
+        for app_label, codename in permissions:
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(wanted))
 
 
 def connect_signals() -> None:
-    post_migrate.connect(ensure_status_editors, dispatch_uid="ensure-status-editors")
+    post_migrate.connect(ensure_groups, dispatch_uid="ensure-staff-groups")

@@ -89,6 +89,22 @@ def must_set_up(user) -> bool:
     return settings.STAFF_REQUIRE_2FA and user.is_active and user.is_staff and not has_device(user)
 
 
+def verified_staff(user) -> bool:
+    """Whether ``user`` may use staff powers, in the admin or on the public site: active
+    staff, signed in with their authenticator app's code if they have one, and with one at
+    all if ``STAFF_REQUIRE_2FA`` is on.
+
+    ``is_verified`` comes from django-otp's middleware; a user loaded any other way has
+    no verified sign-in.
+    """
+    if not (user.is_active and user.is_staff):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
+        return True
+    return not settings.STAFF_REQUIRE_2FA and not has_device(user)
+
+
 class StaffAdminSite(admin.AdminSite):
     """The admin, open to staff verified by their authenticator app when they have one,
     and, when ``STAFF_REQUIRE_2FA`` is on, to no staff member without one."""
@@ -97,11 +113,7 @@ class StaffAdminSite(admin.AdminSite):
     login_template = "admin/staff_login.html"
 
     def has_permission(self, request) -> bool:
-        if not super().has_permission(request):
-            return False
-        if request.user.is_verified():
-            return True
-        return not settings.STAFF_REQUIRE_2FA and not has_device(request.user)
+        return verified_staff(request.user)
 
     def login(self, request, extra_context=None):
         if request.method == "GET" and must_set_up(request.user):

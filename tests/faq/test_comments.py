@@ -5,11 +5,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client, TestCase
 from django.utils import timezone
 
 from faq.models import Comment, Profile
+from statuspage.permissions import COMMENT_MODERATORS
 from tests.factories import FAQFactory, UserFactory
 from tests.statuspage.test_markdown import XSS_CORPUS, audit
 
@@ -31,9 +33,11 @@ def faq(db):
 
 @pytest.fixture
 def staff(db):
-    """A second browser, signed in as staff."""
+    """A second browser, signed in as a comment moderator."""
     browser = Client()
-    browser.force_login(_person(name="Stoo", organisation="dotMailer", staff=True, role="Support"))
+    user = _person(name="Stoo", organisation="dotMailer", staff=True, role="Support")
+    user.groups.add(Group.objects.get(name=COMMENT_MODERATORS))
+    browser.force_login(user)
     return browser
 
 
