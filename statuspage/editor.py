@@ -1,14 +1,17 @@
 """django-markdownx's preview and upload views, open to active staff only, and uploads served.
 
 markdownx ships them without any access check; these wrappers answer 403 to
-everyone else and 400 (not a 500) to a preview request without content.
+everyone but staff signed in as the admin requires (with their authenticator code, if
+they have one), and 400 (not a 500) to a preview request without content.
 
 An upload is trusted for what Pillow finds in it, not for its name or declared type:
-only PNG and JPEG, at most ``MARKDOWNX_UPLOAD_MAX_SIZE`` bytes and
-``EDITOR_IMAGE_MAX_SIDE`` pixels a side, decoded in full and encoded again (which drops
-metadata and anything hidden after the image), and stored under a random name with the
-extension of what it is. Files under ``MEDIA_URL`` are served as inert data: the right
-image type or ``application/octet-stream``, ``nosniff``, and a sandboxing CSP.
+only PNG and JPEG, at most ``MARKDOWNX_UPLOAD_MAX_SIZE`` bytes, ``EDITOR_IMAGE_MAX_SIDE``
+pixels a side and ``EDITOR_IMAGE_MAX_PIXELS`` in all (read from the header, before
+anything is decoded: a small file can hold a huge image), decoded in full and encoded
+again (which drops metadata and anything hidden after the image), and stored under a
+random name with the extension of what it is. Files under ``MEDIA_URL`` are served as
+inert data: the right image type or ``application/octet-stream``, ``nosniff``, and a
+sandboxing CSP.
 """
 
 import uuid
@@ -28,6 +31,8 @@ from markdownx.settings import MARKDOWNX_IMAGE_MAX_SIZE, MARKDOWNX_MEDIA_PATH
 from markdownx.views import ImageUploadView, MarkdownifyView
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from statuspage.twofactor import verified_staff
+
 # What Pillow calls the formats we take, and the extension each is stored with.
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg"}
 # Types served inline (editor uploads, team photos); anything else is a download.
@@ -38,10 +43,11 @@ NOT_AN_IMAGE = "Upload a PNG or JPEG image; this file is not one."
 
 
 def staff_only(view):
+    """``view`` for staff signed in as the admin requires (``verified_staff``); 403 to others."""
+
     @wraps(view)
     def guarded(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.is_active and user.is_staff):
+        if not verified_staff(request.user):
             return JsonResponse({"error": "Only signed-in staff may use the editor."}, status=403)
         return view(request, *args, **kwargs)
 
@@ -75,14 +81,18 @@ class EditorImageForm(ImageForm):
 def _decoded_image(upload) -> Image.Image:
     """The upload decoded in full, if it is a PNG or JPEG of an allowed size; else a
     ValidationError saying what is wrong."""
-    side = settings.EDITOR_IMAGE_MAX_SIDE
-    too_large = f"Images may be at most {side} pixels wide and {side} high."
+    side, pixels = settings.EDITOR_IMAGE_MAX_SIDE, settings.EDITOR_IMAGE_MAX_PIXELS
+    too_large = (
+        f"Images may be at most {side} pixels wide and {side} high, "
+        f"and {pixels // 1_000_000} megapixels in all."
+    )
     try:
         # Opening reads the header only; the size is checked before anything is decoded.
         image = Image.open(upload)
         if image.format not in EXTENSIONS:
             raise ValidationError(NOT_AN_IMAGE, code="not_image")
-        if max(image.size) > side:
+        width, height = image.size
+        if max(width, height) > side or width * height > pixels:
             raise ValidationError(too_large, code="too_large")
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:

@@ -234,6 +234,9 @@ MARKDOWNX_UPLOAD_MAX_SIZE = 2 * 1024 * 1024
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png"]
 MARKDOWNX_MEDIA_PATH = "uploads/"
 EDITOR_IMAGE_MAX_SIDE = 8000
+# 8000 × 8000 fits the side limit, yet decoded it takes about 700 MB: the pixel count is
+# checked too, from the header, before anything is decoded.
+EDITOR_IMAGE_MAX_PIXELS = 25_000_000
 # Request bodies: forms stay under Django's 2.5 MB; an upload past the limit above is
 # refused anyway, and no form of ours sends more than a few files.
 DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)

@@ -1,6 +1,8 @@
 """Image uploads through the Markdown editor, and how uploaded files are served, over HTTP."""
 
 import re
+import struct
+import zlib
 from io import BytesIO
 
 import pytest
@@ -117,11 +119,48 @@ def test_an_oversized_file_is_refused_with_a_clear_message(staff_client, media_r
     assert _stored(media_root) == []
 
 
+TOO_LARGE = "Images may be at most 8000 pixels wide and 8000 high, and 25 megapixels in all."
+
+
 def test_an_image_too_many_pixels_wide_is_refused(staff_client, media_root):
     response = _upload(staff_client, _image(size=(8001, 2)))
     assert response.status_code == 400
-    assert response.json()["error"] == "Images may be at most 8000 pixels wide and 8000 high."
+    assert response.json()["error"] == TOO_LARGE
     assert _stored(media_root) == []
+
+
+def _png_bomb(width: int, height: int) -> bytes:
+    """A valid RGB PNG of black pixels, written row by row: a few hundred KB on disk,
+    ``width × height × 3`` bytes once decoded."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    packer = zlib.compressobj(9)
+    row = bytes(1 + width * 3)  # filter byte, then the pixels
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_an_image_bomb_is_refused_by_its_pixel_count_before_it_is_decoded(staff_client, media_root):
+    bomb = _png_bomb(8000, 8000)  # within 8000 a side; 192 MB once decoded
+    assert len(bomb) < 400_000
+
+    response = _upload(staff_client, bomb)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == TOO_LARGE
+    assert _stored(media_root) == []
+
+
+def test_an_image_just_within_the_pixel_count_is_taken(staff_client, media_root):
+    response = _upload(staff_client, _png_bomb(5000, 5000))
+    assert response.status_code == 200
+    assert len(_stored(media_root)) == 1
 
 
 @pytest.mark.parametrize("who", ["anonymous", "customer", "inactive staff"])
