@@ -74,7 +74,7 @@ def compose_for(update: StatusUpdate) -> str:
 def crosspost_queue(*, update: StatusUpdate) -> CrossPost | None:
     """Write the outbox row for a just-published update; send it once the write commits."""
     event = update.event
-    if not (update.cross_post and event.hashtag and update.published_at):
+    if not (update.cross_post and event.hashtag and update.published_at and event.is_published):
         return None
     row, created = CrossPost.objects.get_or_create(
         update=update, channel="x", defaults={"text": compose_for(update)}

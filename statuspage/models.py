@@ -218,6 +218,11 @@ class MaintenanceWindow(models.Model):
         return moment.astimezone(self.zone)
 
     @property
+    def is_published(self) -> bool:
+        """Mirrors ``published()``: whether readers, on any channel, may see it."""
+        return self.published_at is not None
+
+    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_MAINTENANCE_STATUSES
 
@@ -294,6 +299,11 @@ class Incident(models.Model):
     @cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_published(self) -> bool:
+        """Mirrors ``published()``: whether readers, on any channel, may see it."""
+        return self.published_at is not None
 
     @property
     def is_active(self) -> bool:

@@ -137,7 +137,11 @@ def update_publish(*, update: StatusUpdate) -> StatusUpdate:
 
 
 def _announce(update: StatusUpdate) -> None:
-    """A published update goes to X and to subscribers, once the transaction commits."""
+    """A published update of a published event goes to X and to subscribers, once the
+    transaction commits. Updates of an event that is not published stay on the site: they
+    are for staff until the event is announced, and the links they would carry answer 404."""
+    if not update.event.is_published:
+        return
     crosspost_queue(update=update)
     subscriptions.notify_update(update=update)
 
