@@ -279,6 +279,10 @@ X_ACCOUNT = env("X_ACCOUNT")  # the account's handle, for links to its posts
 # Where X's API is (empty: X itself); a fake X on loopback in the production smoke test.
 X_API_BASE_URL = env("X_API_BASE_URL")
 
+# Ports subscribers' webhooks may use (statuspage/webhooks.py); anything else is refused, so
+# that a hook cannot reach other services (Redis, SMTP, ...) on a public host.
+WEBHOOK_ALLOWED_PORTS = [int(port) for port in env_list("WEBHOOK_ALLOWED_PORTS") or ["443"]]
+
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if env("EMAIL_HOST")

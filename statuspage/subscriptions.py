@@ -2,12 +2,17 @@
 
 Every message is first a ``Notification`` row (one per recipient and topic, so
 nothing is sent twice), then sent by a task after the commit. Temporary
-failures come back after 1, 2, 4 … minutes (at most an hour, at most 8 tries);
-a refused address is marked bounced and never written to again; a webhook is
-turned off after a 410 or 10 failures in a row, and its owner is told.
+failures come back after 1, 2, 4 … minutes (at most an hour, at most 8 tries).
+For e-mail, every 4xx answer of the relay is temporary. Only a 5xx answer to
+the recipient (RCPT TO) marks a subscriber bounced, never written to again; a
+5xx answer to the message (DATA) fails that one row. A refused sender (MAIL
+FROM) bounces nobody: it is retried, and a 5xx one is logged as an error, as
+DEFAULT_FROM_EMAIL or the relay's login needs fixing. A webhook is turned off
+after a 410 or 10 failures in a row, and its owner is told.
 """
 
 import json
+import logging
 import secrets
 import smtplib
 from datetime import datetime, timedelta
@@ -36,6 +41,7 @@ from statuspage.models import (
 )
 from statuspage.timefmt import describe_window
 
+logger = logging.getLogger(__name__)
 N = NotificationState
 SALT = "statuspage.subscriptions"
 CONFIRM_MAX_AGE = timedelta(days=7)
@@ -48,24 +54,40 @@ BATCH = 200
 # --- tokens -----------------------------------------------------------------------------
 
 
-def token_for(recipient: Subscriber | Webhook) -> str:
-    kind = "s" if isinstance(recipient, Subscriber) else "w"
-    return signing.dumps({"k": kind, "id": recipient.pk}, salt=SALT)
+def token_for(recipient: Subscriber | Webhook, *, services: list[Service] | None = None) -> str:
+    """A signed token naming ``recipient``; a confirmation's also carries the services chosen,
+    which take effect only when it is used."""
+    data = {"k": "s" if isinstance(recipient, Subscriber) else "w", "id": recipient.pk}
+    if services is not None:
+        data["svc"] = [service.pk for service in services]
+    return signing.dumps(data, salt=SALT)
 
 
-def from_token(token: str, *, max_age: timedelta | None = None) -> Subscriber | Webhook:
-    """The subscriber or webhook a link was made for; raises signing.BadSignature or
-    LookupError when forged, expired or gone."""
+def _token_data(token: str, max_age: timedelta | None) -> tuple[Subscriber | Webhook, dict]:
     data = signing.loads(token, salt=SALT, max_age=max_age)
     model = Subscriber if data.get("k") == "s" else Webhook
     recipient = model.objects.filter(pk=data.get("id")).first()
     if recipient is None:
         raise LookupError("That subscription no longer exists.")
-    return recipient
+    return recipient, data
 
 
-def _link(name: str, recipient) -> str:
-    return settings.SITE_URL + reverse(f"statuspage:{name}", args=[token_for(recipient)])
+def from_token(token: str, *, max_age: timedelta | None = None) -> Subscriber | Webhook:
+    """The subscriber or webhook a link was made for; raises signing.BadSignature or
+    LookupError when forged, expired or gone."""
+    return _token_data(token, max_age)[0]
+
+
+def confirmation_from_token(token: str) -> tuple[Subscriber | Webhook, list[Service] | None]:
+    """What a confirmation link confirms: its recipient, and the services chosen when it
+    was asked for (None: leave them as they are). Raises as ``from_token`` does."""
+    recipient, data = _token_data(token, CONFIRM_MAX_AGE)
+    chosen = data.get("svc")
+    return recipient, None if chosen is None else list(Service.objects.filter(pk__in=chosen))
+
+
+def _link(name: str, recipient, **token) -> str:
+    return settings.SITE_URL + reverse(f"statuspage:{name}", args=[token_for(recipient, **token)])
 
 
 # --- signing up and managing ----------------------------------------------------------------
@@ -75,7 +97,9 @@ def _link(name: str, recipient) -> str:
 def subscriber_subscribe(*, email: str, services: list[Service]) -> Subscriber:
     """Ask ``email`` to confirm a subscription; an active subscriber gets a manage link.
 
-    Nothing changes for a confirmed address until its owner acts on the mail.
+    Whoever submitted the form, nothing about the address changes until its owner acts
+    on the mail: an unconfirmed, unsubscribed or bounced address stays as it is, and the
+    services chosen travel in the confirmation link.
     """
     email = email.strip().lower()
     validate_email(email)
@@ -83,10 +107,8 @@ def subscriber_subscribe(*, email: str, services: list[Service]) -> Subscriber:
     if subscriber.is_active:
         _email(subscriber, "manage-link", "Manage your subscription", _manage_link_text(subscriber))
         return subscriber
-    subscriber.services.set(services)
-    subscriber.unsubscribed_at = subscriber.bounced_at = None
-    subscriber.save(update_fields=["unsubscribed_at", "bounced_at"])
-    _email(subscriber, "confirm", "Confirm your subscription", _confirm_text(subscriber))
+    text = _confirm_text(subscriber, services=services)
+    _email(subscriber, "confirm", "Confirm your subscription", text)
     return subscriber
 
 
@@ -104,13 +126,20 @@ def webhook_register(*, url: str, email: str, services: list[Service]) -> Webhoo
     return hook
 
 
-def confirm(*, recipient: Subscriber | Webhook) -> None:
-    recipient.confirmed_at = recipient.confirmed_at or timezone.now()
+@transaction.atomic
+def confirm(*, recipient: Subscriber | Webhook, services: list[Service] | None = None) -> None:
+    """The owner confirmed by e-mail: start (or start again) sending, to ``services`` if
+    given. A subscriber who had unsubscribed or bounced is active again from now."""
     fields = ["confirmed_at"]
     if isinstance(recipient, Subscriber):
-        recipient.unsubscribed_at = None
-        fields.append("unsubscribed_at")
+        if recipient.unsubscribed_at or recipient.bounced_at:
+            recipient.confirmed_at = None  # a new consent, dated now
+        recipient.unsubscribed_at = recipient.bounced_at = None
+        fields += ["unsubscribed_at", "bounced_at"]
+    recipient.confirmed_at = recipient.confirmed_at or timezone.now()
     recipient.save(update_fields=fields)
+    if services is not None:
+        recipient.services.set(services)
 
 
 def change_services(*, recipient: Subscriber | Webhook, services: list[Service]) -> None:
@@ -131,11 +160,12 @@ def unsubscribe(*, recipient: Subscriber | Webhook) -> None:
     ).delete()
 
 
-def _confirm_text(recipient) -> str:
+def _confirm_text(recipient, *, services: list[Service] | None = None) -> str:
     what = "e-mail about" if isinstance(recipient, Subscriber) else f"{recipient.url} to receive"
+    link = _link("subscription_confirm", recipient, services=services)
     return (
         f"Someone asked for {what} planned maintenance and incidents on {settings.SITE_NAME}.\n\n"
-        f"To confirm, open:\n{_link('subscription_confirm', recipient)}\n\n"
+        f"To confirm, open:\n{link}\n\n"
         "If it was not you, ignore this message: nothing will be sent."
     )
 
@@ -161,6 +191,8 @@ def _interested(model, event):
 
 
 def _fan_out(event, *, topic: str, subject: str, text: str) -> None:
+    if not event.is_published:
+        return  # nothing about an event readers cannot see leaves the site
     rows = [
         Notification(
             subscriber=subscriber,
@@ -312,7 +344,9 @@ def _send(row: Notification) -> int:
 
 def _send_email(row: Notification) -> int:
     recipient = row.subscriber or row.webhook
-    if isinstance(recipient, Subscriber) and recipient.bounced_at:
+    # Asking to confirm goes even to an address that bounced: its owner asked to come back.
+    asks_to_confirm = row.topic.startswith("confirm:")
+    if isinstance(recipient, Subscriber) and recipient.bounced_at and not asks_to_confirm:
         _finish(row, N.FAILED, "The address bounced earlier.")
         return 0
     stop = _link("subscription_unsubscribe", recipient)
@@ -322,17 +356,79 @@ def _send_email(row: Notification) -> int:
     }
     try:
         mailer.send_text(to=recipient.email, subject=row.subject, body=row.body, headers=headers)
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
-        _finish(row, N.FAILED, f"The address was refused: {error}")
-        if isinstance(recipient, Subscriber):
-            recipient.bounced_at = timezone.now()
-            recipient.save(update_fields=["bounced_at"])
-        return 0
     except (smtplib.SMTPException, OSError) as error:
-        _retry_or_fail(row, f"{type(error).__name__}: {error}")
+        _email_failed(row, recipient, error)
         return 0
     _finish(row, N.SENT)
     return 1
+
+
+def _email_failed(row: Notification, recipient: Subscriber | Webhook, error: Exception) -> None:
+    """Sort a failed send by where the relay said no, and with what code."""
+    # Relays answer 4xx for greylisting, rate limits or a full disk: "later", not "never".
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        _sender_refused(row, error)
+    elif isinstance(error, smtplib.SMTPRecipientsRefused) and _permanent(error):
+        _finish(row, N.FAILED, f"The address was refused: {_reply(error)}")
+        _bounce(recipient)
+    elif isinstance(error, smtplib.SMTPDataError) and _permanent(error):
+        # A refusal of this message (its content, its size), not of the address.
+        _finish(row, N.FAILED, f"The mail relay refused this message: {_reply(error)}")
+    else:
+        _retry_or_fail(row, f"{type(error).__name__}: {_reply(error)}")
+
+
+def _sender_refused(row: Notification, error: smtplib.SMTPSenderRefused) -> None:
+    """Retry mail whose sender the relay refused; a 5xx refusal is told to staff."""
+    if not _permanent(error):
+        _retry_or_fail(row, f"The mail relay deferred our sender address: {_reply(error)}")
+        return
+    # Every recipient is refused alike until staff fix the setting or the login: nobody is
+    # bounced for it, and the rows keep their retries meanwhile.
+    logger.error(
+        "The mail relay refused our sender address %s (%s): check DEFAULT_FROM_EMAIL and the "
+        "relay's login (EMAIL_HOST_USER); notification %s will be retried.",
+        error.sender,
+        _reply(error),
+        row.pk,
+    )
+    _retry_or_fail(
+        row,
+        f"The mail relay refused our sender address {error.sender} ({_reply(error)}): "
+        "check DEFAULT_FROM_EMAIL and the relay's login.",
+    )
+
+
+def _replies(error: Exception) -> list[tuple[int, str]]:
+    """The relay's answers carried by ``error`` as (code, text); none if it said nothing."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = list(error.recipients.values())
+    elif isinstance(error, smtplib.SMTPResponseException):
+        answers = [(error.smtp_code, error.smtp_error)]
+    else:
+        return []
+    return [
+        (code, text.decode(errors="replace") if isinstance(text, bytes) else str(text))
+        for code, text in answers
+    ]
+
+
+def _permanent(error: Exception) -> bool:
+    """True when every answer is a 5xx, which the relay means for good (RFC 5321 4.2.1)."""
+    codes = [code for code, _ in _replies(error)]
+    return bool(codes) and all(500 <= code <= 599 for code in codes)
+
+
+def _reply(error: Exception) -> str:
+    """What the relay answered, as "550 5.1.1 No such user", for last_error and the log."""
+    return "; ".join(f"{code} {text}" for code, text in _replies(error)) or str(error)
+
+
+def _bounce(recipient: Subscriber | Webhook) -> None:
+    """Write to a refused subscriber no more; a webhook's owner has no such flag."""
+    if isinstance(recipient, Subscriber):
+        recipient.bounced_at = timezone.now()
+        recipient.save(update_fields=["bounced_at"])
 
 
 def _send_webhook(row: Notification) -> int:

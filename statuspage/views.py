@@ -110,11 +110,12 @@ def _recipient(token: str, **kwargs):
 
 
 def subscription_confirm(request, token: str):
-    recipient = _recipient(token, max_age=subscriptions.CONFIRM_MAX_AGE)
-    if recipient is None:
+    try:
+        recipient, services = subscriptions.confirmation_from_token(token)
+    except (signing.BadSignature, LookupError):
         return render(request, "statuspage/subscription_invalid.html", status=400)
     if request.method == "POST":
-        subscriptions.confirm(recipient=recipient)
+        subscriptions.confirm(recipient=recipient, services=services)
         return render(request, "statuspage/subscription_done.html", {"confirmed": recipient})
     return render(request, "statuspage/subscription_confirm.html", {"recipient": recipient})
 

@@ -9,6 +9,7 @@ from hypothesis import core as hypothesis_core
 from hypothesis.vendor import pretty
 
 from tests.factories import StaffFactory
+from tests.smtp_relay import Relay
 
 # Property-based tests (hypothesis, schemathesis). "ci", the default, is small and the same on
 # every run, so `make test` stays fast and a failure replays; HYPOTHESIS_PROFILE=deep explores
@@ -42,6 +43,24 @@ hypothesis_core.RepresentationPrinter = pretty.RepresentationPrinter
 def demo(db):
     """The seed FAQ loaded as `make run` loads it."""
     call_command("load_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def smtp_relay(settings):
+    """Send Django's mail to a real SMTP relay on 127.0.0.1 whose answers the test scripts.
+
+    Opt-in: most tests read django.core.mail.outbox; these take smtplib's real path, replies
+    and errors included. See tests/smtp_relay.py.
+    """
+    relay = Relay()
+    relay.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", relay.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10  # a relay that hangs fails the test instead of stalling it
+    yield relay
+    relay.stop()
 
 
 @pytest.fixture

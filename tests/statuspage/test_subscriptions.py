@@ -3,15 +3,19 @@
 import hashlib
 import hmac
 import json
+import logging
 import re
 import smtplib
 import socket
+import ssl
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import responses
 import time_machine
+import urllib3.connection
+import urllib3.util.connection
 from django.core import mail
 from django.test import Client, TestCase
 
@@ -21,6 +25,7 @@ from tests.factories import MaintenanceWindowFactory, ServiceFactory
 
 NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
 HOOK = "https://hooks.example.com/status"
+NOT_PUBLIC = "That address is not on the public internet."
 
 
 @pytest.fixture(autouse=True)
@@ -60,9 +65,10 @@ def _link(message, kind: str) -> str:
     return match[1]
 
 
-def _subscribe(client, email="pat@example.com", services=()):
+def _subscribe(client, email="pat@example.com", services=(), outbox=None):
+    """A confirmed subscriber; ``outbox`` is where the mail goes (a relay's, or Django's)."""
     _post(client, {"subscribe": "1", "email": email, "services": [s.pk for s in services]})
-    confirm = _link(mail.outbox[-1], "confirm/")
+    confirm = _link((mail.outbox if outbox is None else outbox)[-1], "confirm/")
     _committed(client.post, confirm)
     return Subscriber.objects.get(email=email.lower())
 
@@ -267,6 +273,184 @@ def test_smtp_trouble_is_retried_then_given_up(db, client, api, monkeypatch, clo
     assert row.last_error.startswith("Gave up after 8 tries")
 
 
+# --- what the mail relay answers, through a real SMTP server (tests/smtp_relay.py) ---------
+
+FOUR = ["ann@example.com", "bob@example.com", "cat@example.com", "dan@example.com"]
+RETRY = ("pending", NOW + timedelta(minutes=1))  # a row's state after its first failed try
+
+
+def _subscribers(client, relay, emails):
+    return [_subscribe(client, address, outbox=relay.outbox) for address in emails]
+
+
+def _publish(window, status="in_progress"):
+    _committed(services.update_post, event=window, author=None, body="News.", status=status)
+
+
+def _update_rows():
+    return Notification.objects.filter(topic__startswith="update:").order_by("pk")
+
+
+def _got_update(relay, status_label="In progress"):
+    """Who got the update, sorted, once per message the relay accepted."""
+    return sorted(m.to[0] for m in relay.outbox if m.subject.endswith(f": {status_label}"))
+
+
+def _bounced():
+    return list(Subscriber.objects.filter(bounced_at__isnull=False))
+
+
+def test_a_rate_limited_sender_bounces_nobody_and_is_retried(db, client, api, clock, smtp_relay):
+    _subscribers(client, smtp_relay, FOUR)
+    window = MaintenanceWindowFactory(services=[api])
+    smtp_relay.sender = "451 4.7.1 Rate limited, try again later"
+    _publish(window)
+    rows = list(_update_rows())
+    assert [(r.state, r.next_attempt_at) for r in rows] == [RETRY] * 4
+    assert "451 4.7.1 Rate limited" in rows[0].last_error
+    assert _bounced() == []
+    assert _got_update(smtp_relay) == []
+    smtp_relay.sender = None
+    clock.move_to(NOW + timedelta(minutes=1))
+    _committed(subscriptions.deliver_due)
+    _committed(subscriptions.deliver_due)
+    assert _got_update(smtp_relay) == FOUR
+    assert {row.state for row in _update_rows()} == {"sent"}
+
+
+def test_a_greylisted_address_is_retried_not_bounced(db, client, api, clock, smtp_relay):
+    pat, _ = _subscribers(client, smtp_relay, ["pat@example.com", "sam@example.com"])
+    window = MaintenanceWindowFactory(services=[api])
+    smtp_relay.recipients["pat@example.com"] = "450 4.2.0 Greylisted, come back later"
+    _publish(window)
+    assert _got_update(smtp_relay) == ["sam@example.com"]
+    row = _update_rows().get(subscriber=pat)
+    assert (row.state, row.next_attempt_at) == RETRY
+    assert "450 4.2.0 Greylisted" in row.last_error
+    assert _bounced() == []
+    del smtp_relay.recipients["pat@example.com"]
+    clock.move_to(row.next_attempt_at)
+    _committed(subscriptions.deliver_due)
+    assert _got_update(smtp_relay) == ["pat@example.com", "sam@example.com"]
+
+
+def test_an_unknown_address_is_bounced_and_not_written_to_again(db, client, api, clock, smtp_relay):
+    pat, sam = _subscribers(client, smtp_relay, ["pat@example.com", "sam@example.com"])
+    window = MaintenanceWindowFactory(services=[api])
+    smtp_relay.recipients["pat@example.com"] = "550 5.1.1 No such user"
+    _publish(window)
+    assert _got_update(smtp_relay) == ["sam@example.com"]
+    assert _bounced() == [pat]
+    row = _update_rows().get(subscriber=pat)
+    assert row.state == "failed"
+    assert row.last_error == "The address was refused: 550 5.1.1 No such user"
+    del smtp_relay.recipients["pat@example.com"]  # were the relay to take it now, still nothing
+    clock.move_to(NOW + timedelta(hours=2))
+    _committed(subscriptions.deliver_due)
+    _publish(window, "completed")
+    assert "pat@example.com" not in _got_update(smtp_relay) + _got_update(smtp_relay, "Completed")
+    assert _got_update(smtp_relay, "Completed") == [sam.email]
+
+
+def test_a_refused_sender_bounces_nobody_and_is_logged_for_staff(
+    db, client, api, clock, smtp_relay, settings, caplog
+):
+    settings.DEFAULT_FROM_EMAIL = "status@dotmailer.example"
+    _subscribers(client, smtp_relay, ["pat@example.com", "sam@example.com"])
+    window = MaintenanceWindowFactory(services=[api])
+    smtp_relay.sender = "550 5.7.1 Sender address rejected: not owned by user"
+    with caplog.at_level(logging.ERROR, logger="statuspage.subscriptions"):
+        _publish(window)
+    rows = list(_update_rows())
+    assert [(r.state, r.next_attempt_at) for r in rows] == [RETRY] * 2
+    assert rows[0].last_error.startswith(
+        "The mail relay refused our sender address status@dotmailer.example (550 5.7.1 Sender"
+    )
+    assert "DEFAULT_FROM_EMAIL" in rows[0].last_error
+    assert _bounced() == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2
+    assert all("status@dotmailer.example" in e and "DEFAULT_FROM_EMAIL" in e for e in errors)
+    smtp_relay.sender = None  # staff fixed the address
+    clock.move_to(NOW + timedelta(minutes=1))
+    _committed(subscriptions.deliver_due)
+    assert _got_update(smtp_relay) == ["pat@example.com", "sam@example.com"]
+
+
+def test_a_refused_message_fails_without_bouncing_the_address(db, client, api, smtp_relay):
+    pat = _subscribe(client, outbox=smtp_relay.outbox)
+    window = MaintenanceWindowFactory(services=[api])
+    smtp_relay.data = "554 5.6.0 Message content rejected"
+    _publish(window)
+    row = _update_rows().get()
+    assert row.state == "failed"
+    assert row.last_error.endswith("refused this message: 554 5.6.0 Message content rejected")
+    assert _bounced() == []
+    smtp_relay.data = None
+    _publish(window, "completed")
+    assert _got_update(smtp_relay, "Completed") == [pat.email]
+
+
+@pytest.mark.parametrize("answer", ["451 4.3.0 Queue full, try later", "421 4.3.2 Shutting down"])
+def test_a_deferred_message_is_retried(db, client, api, clock, smtp_relay, answer):
+    _subscribe(client, outbox=smtp_relay.outbox)
+    window = MaintenanceWindowFactory(services=[api])
+    smtp_relay.data = answer
+    _publish(window)
+    row = _update_rows().get()
+    assert (row.state, row.next_attempt_at) == RETRY
+    smtp_relay.data = None
+    clock.move_to(row.next_attempt_at)
+    _committed(subscriptions.deliver_due)
+    assert _got_update(smtp_relay) == ["pat@example.com"]
+    assert _bounced() == []
+
+
+def test_a_relay_that_went_away_is_tried_again(db, client, api, clock, smtp_relay):
+    _subscribe(client, outbox=smtp_relay.outbox)
+    window = MaintenanceWindowFactory(services=[api])
+    smtp_relay.stop()
+    _publish(window)
+    row = _update_rows().get()
+    assert (row.state, row.next_attempt_at) == RETRY
+    assert row.last_error.startswith("ConnectionRefusedError")
+    smtp_relay.start()
+    clock.move_to(row.next_attempt_at)
+    _committed(subscriptions.deliver_due)
+    assert _got_update(smtp_relay) == ["pat@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("stage", "answer", "state"),
+    [
+        ("sender", "451 4.7.1 Rate limited", "pending"),
+        ("sender", "550 5.7.1 Sender address rejected", "pending"),
+        ("recipient", "450 4.2.0 Greylisted", "pending"),
+        ("recipient", "550 5.1.1 No such user", "failed"),
+        ("data", "451 4.3.0 Queue full", "pending"),
+        ("data", "554 5.6.0 Message content rejected", "failed"),
+    ],
+)
+def test_mail_to_a_webhook_owner_follows_the_same_rules(
+    db, client, clock, smtp_relay, stage, answer, state
+):
+    if stage == "recipient":
+        smtp_relay.recipients["ops@example.com"] = answer
+    else:
+        setattr(smtp_relay, stage, answer)
+    _register_hook(client)
+    row = Notification.objects.get(webhook__isnull=False, channel="email")
+    assert row.state == state
+    assert answer in row.last_error
+    assert Webhook.objects.get().disabled_at is None
+    smtp_relay.sender = smtp_relay.data = None
+    smtp_relay.recipients.clear()
+    clock.move_to(NOW + timedelta(minutes=1))
+    _committed(subscriptions.deliver_due)
+    got = [m.to[0] for m in smtp_relay.outbox if m.subject.endswith("Confirm your webhook")]
+    assert got == (["ops@example.com"] if state == "pending" else [])
+
+
 def _register_hook(client, url=HOOK):
     response = _post(client, {"webhook": "1", "hook-url": url, "hook-email": "ops@example.com"})
     return response
@@ -304,11 +488,21 @@ def test_webhook_is_confirmed_by_its_owner_then_signed_deliveries_flow(db, clien
     ("url", "message"),
     [
         ("http://hooks.example.com/status", "Use an https:// address."),
-        ("https://127.0.0.1/hook", "which is not a public address."),
-        ("https://localhost/hook", "which is not a public address."),
-        ("https://internal.example.com/hook", "leads to 10.0.0.7, which is not a public address."),
-        ("https://[::1]/hook", "which is not a public address."),
-        ("https://169.254.169.254/latest/meta-data", "which is not a public address."),
+        ("https://127.0.0.1/hook", NOT_PUBLIC),
+        ("https://localhost/hook", NOT_PUBLIC),
+        ("https://internal.example.com/hook", NOT_PUBLIC),
+        ("https://[::1]/hook", NOT_PUBLIC),
+        ("https://169.254.169.254/latest/meta-data", NOT_PUBLIC),
+        ("https://192.0.0.8/hook", NOT_PUBLIC),  # IANA special-purpose, "global" to Python 3.11
+        ("https://[64:ff9b::a00:1]/hook", NOT_PUBLIC),  # NAT64 around 10.0.0.1
+        ("https://[64:ff9b:1::5db8:d822]/hook", NOT_PUBLIC),  # local-use NAT64, never global
+        ("https://[::127.0.0.1]/hook", NOT_PUBLIC),  # IPv4-compatible
+        ("https://[::ffff:a00:1]/hook", NOT_PUBLIC),  # IPv4-mapped 10.0.0.1
+        ("https://[2002:a00:1::]/hook", NOT_PUBLIC),  # 6to4 around 10.0.0.1
+        ("https://[2001:0:5db8:d822::1]/hook", NOT_PUBLIC),  # Teredo
+        ("https://[fec0::1]/hook", NOT_PUBLIC),  # site-local
+        ("https://8.8.8.8:6379/hook", "Use an address on port 443."),
+        ("https://hooks.example.com:99999/hook", "Use an address on port 443."),
         ("https://user:pw@hooks.example.com/x", "Leave user names and passwords out"),
         ("ftp://hooks.example.com/x", "Use an https:// address."),
     ],
@@ -319,6 +513,30 @@ def test_unsafe_webhook_addresses_are_refused(db, client, url, message):
     assert message in response.content.decode()
     assert not Webhook.objects.exists()
     assert not mail.outbox
+
+
+def test_a_refusal_does_not_tell_a_visitor_where_an_internal_name_leads(db, client):
+    page = _register_hook(client, "https://internal.example.com/hook").content.decode()
+    assert NOT_PUBLIC in page
+    assert "10.0.0.7" not in page
+
+
+def test_a_nat64_address_around_a_public_ipv4_address_is_accepted(db, client):
+    # On an IPv6-only network, DNS64 answers every public host inside 64:ff9b::/96.
+    response = _register_hook(client, "https://[64:ff9b::5db8:d822]/hook")  # 93.184.216.34
+    assert response.status_code == 200
+    assert Webhook.objects.get().url == "https://[64:ff9b::5db8:d822]/hook"
+
+
+def test_webhooks_use_port_443_unless_more_ports_are_allowed(db, client, settings):
+    url = "https://hooks.example.com:8443/status"
+    response = _register_hook(client, url)
+    assert response.status_code == 400
+    assert "Use an address on port 443." in response.content.decode()
+    assert not Webhook.objects.exists()
+    settings.WEBHOOK_ALLOWED_PORTS = [443, 8443]
+    assert _register_hook(client, url).status_code == 200
+    assert Webhook.objects.get().url == url
 
 
 def _active_hook(api):
@@ -337,7 +555,7 @@ def test_webhook_failures_retry_with_back_off_then_succeed(db, api, clock):
             services.update_post, event=window, author=None, body="Started.", status="in_progress"
         )
         row = Notification.objects.get(webhook=hook)
-        assert (row.state, row.next_attempt_at) == ("pending", NOW + timedelta(minutes=1))
+        assert (row.state, row.next_attempt_at) == RETRY
         clock.move_to(row.next_attempt_at)
         _committed(subscriptions.deliver_due)
         assert len(receiver.calls) == 2
@@ -389,6 +607,46 @@ def test_a_hook_whose_name_later_points_inside_is_not_called(db, api, monkeypatc
         assert len(receiver.calls) == 0
     hook.refresh_from_db()
     assert not hook.is_active
+
+
+def test_a_delivery_connects_to_the_address_it_checked_not_to_a_new_answer(db, api, monkeypatch):
+    hook, window = _active_hook(api)
+    asked = []
+    answers = iter(["93.184.216.34"])  # then 127.0.0.1: the name is rebound after the check
+
+    def rebinding(host, port, *args, **kwargs):
+        asked.append(host)
+        address = next(answers, "127.0.0.1") if host == "hooks.example.com" else host
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    connected, sockets, tls = [], [], []
+
+    def connect(address, *args, **kwargs):
+        connected.append(address)
+        sockets.append(socket.socket())  # connected to nothing: nothing can be sent
+        return sockets[-1]
+
+    def start_tls(**kwargs):
+        tls.append((kwargs["server_hostname"], kwargs["ssl_context"]))
+        raise ssl.SSLError("stopped before the handshake")
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", connect)
+    monkeypatch.setattr(urllib3.connection, "ssl_wrap_socket", start_tls)
+    _committed(
+        services.update_post, event=window, author=None, body="Started.", status="in_progress"
+    )
+    for sock in sockets:
+        sock.close()
+    assert connected == [("93.184.216.34", 443)]
+    assert asked.count("hooks.example.com") == 1
+    [(server_name, context)] = tls  # the certificate is checked against the name, not the IP
+    assert server_name == "hooks.example.com"
+    assert context.check_hostname
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    row = Notification.objects.get(webhook=hook)
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert "SSLError" in row.last_error
 
 
 def test_signups_are_rate_limited(db):
