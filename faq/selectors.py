@@ -58,10 +58,11 @@ def faq_page(
     comments_page: str | int | None = None,
 ) -> dict:
     faq = get_object_or_404(FAQ.objects.published().select_related("window"), slug=slug)
+    # Only what readers may see feeds the counts and menus: a draft's entries never do.
     entries = list(
-        faq.impact_entries.select_related("service", "section").order_by(
-            "section__position", "number"
-        )
+        faq.impact_entries.published()
+        .select_related("service", "section")
+        .order_by("section__position", "number")
     )
     services = sorted(
         {entry.service for entry in entries if entry.service}, key=lambda s: (s.position, s.name)

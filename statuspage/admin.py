@@ -2,10 +2,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -119,10 +120,17 @@ class EventAdmin(MarkdownxModelAdmin):
     def has_transition_permission(self, request) -> bool:
         return request.user.has_perm(f"statuspage.{self.transition_permission}")
 
+    def _event_or_404(self, request, object_id: str):
+        """The event the URL names; any id that names none (``abc``, too big) is a 404."""
+        event = self.get_object(request, unquote(object_id))
+        if event is None:
+            raise Http404(f"No {self.model._meta.verbose_name} with that id.")
+        return event
+
     def post_update_view(self, request, object_id):
         if not request.user.has_perm("statuspage.add_statusupdate"):
             raise PermissionDenied
-        event = get_object_or_404(self.model, pk=object_id)
+        event = self._event_or_404(request, object_id)
         form = StatusUpdateForm(request.POST or None, event=event)
         if request.method == "POST" and form.is_valid():
             changes_status = form.cleaned_data["status"] != event.status
@@ -169,7 +177,7 @@ class EventAdmin(MarkdownxModelAdmin):
         """The exact post for X and its weighted count, for the form to show while typing."""
         if not request.user.has_perm("statuspage.add_statusupdate"):
             raise PermissionDenied
-        event = get_object_or_404(self.model, pk=object_id)
+        event = self._event_or_404(request, object_id)
         status = request.POST.get("status") or event.status
         label = dict(type(event)._meta.get_field("status").choices).get(status, status)
         text = crossposting.compose(

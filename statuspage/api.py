@@ -49,7 +49,6 @@ MAINTENANCE_STATUS = {
     M.CANCELLED: "completed",  # over: it will not happen
 }
 RECENT_EVENTS = 50  # as many as Statuspage's incidents.json and scheduled-maintenances.json
-MAX_QUERY_STRING = 2000
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 API_HEADERS = {
     # Short enough for a status page; stale copies may bridge a slow or failing origin.
@@ -209,7 +208,7 @@ def _with_details(queryset):
 
 def _windows(queryset):
     entries = (
-        ImpactEntry.objects.filter(section__is_draft=False)
+        ImpactEntry.objects.published()
         .select_related("section", "service")
         .order_by("section__position", "number")
     )
@@ -340,8 +339,8 @@ def _refusal(request) -> JsonResponse | None:
     if request.method not in {"GET", "HEAD"}:
         error = f"{request.method} is not allowed; this API is read-only."
         return _json({"error": error}, status=405, headers={"Allow": ALLOWED_METHODS})
-    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-        error = f"The query string is longer than {MAX_QUERY_STRING} characters."
+    if len(request.META.get("QUERY_STRING", "")) > settings.MAX_QUERY_STRING:
+        error = f"The query string is longer than {settings.MAX_QUERY_STRING} characters."
         return _json({"error": error}, status=414)
     return None
 

@@ -383,6 +383,35 @@ def test_customer_is_emailed_about_an_official_reply_and_can_stop_it(faq, client
     assert not [m for m in mail.outbox if m.to == [customer.email]]
 
 
+def test_staff_mail_about_a_comment_shows_names_and_titles_as_typed(db, client):
+    faq = FAQFactory(title="Q&A: <the upgrade>")
+    UserFactory(username="moderator", is_staff=True, email="mod@example.com")
+    client.force_login(_person(name="Tom & Jerry <script>", organisation="R&D"))
+    _post(client, faq, body="Is 1 < 2 & 3 > 2?")
+    [message] = mail.outbox
+    # Plain text: no mail client decodes entities, so "&amp;" would be read as it is.
+    assert message.subject == "New comment on Q&A: <the upgrade>"
+    assert message.body.startswith("Tom & Jerry <script> (R&D) commented on “Q&A: <the upgrade>”")
+    assert "Is 1 < 2 & 3 > 2?" in message.body
+
+
+def test_reply_mail_to_the_customer_shows_names_and_titles_as_typed(db, client):
+    faq = FAQFactory(title="Q&A: <the upgrade>")
+    customer = _person(name="Tom & Jerry <script>")
+    client.force_login(customer)
+    _post(client, faq, body="Why?")
+    replier = _person(name="Ben & Jerry <b>", staff=True, role="R&D")
+    replier.groups.add(Group.objects.get(name=COMMENT_MODERATORS))
+    staff = Client()
+    staff.force_login(replier)
+    mail.outbox.clear()
+    _post(staff, faq, body="Because.", parent=Comment.objects.get().pk)
+    [message] = [m for m in mail.outbox if m.to == [customer.email]]
+    assert message.subject == "Ben & Jerry <b> replied to your comment on Q&A: <the upgrade>"
+    assert message.body.startswith("Hello Tom & Jerry <script>,")
+    assert "Ben & Jerry <b> (R&D) of" in message.body
+
+
 def test_a_forged_stop_link_is_refused(db, client):
     response = client.post("/faq/notifications/stop/1:forged:signature/")
     assert response.status_code == 400

@@ -263,3 +263,14 @@ def test_beat_runs_the_automatic_advance_every_minute(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE["maintenance-advance-due"]
     assert schedule == {"task": "statuspage.tasks.maintenance_advance_due", "schedule": 60.0}
     call_command("check")
+
+
+@pytest.mark.parametrize("object_id", ["abc", "99999999999999999999", "0"])
+@pytest.mark.parametrize("view", ["post-update", "x-preview"])
+@pytest.mark.parametrize("kind", ["maintenancewindow", "incident"])
+def test_the_update_pages_of_an_id_that_names_no_event_answer_404(
+    staff_client, kind, view, object_id
+):
+    url = f"/admin/statuspage/{kind}/{object_id}/{view}/"
+    assert staff_client.get(url).status_code == 404
+    assert staff_client.post(url, {"body": "Progress.", "status": "scheduled"}).status_code == 404
