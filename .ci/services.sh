@@ -166,7 +166,10 @@ start_redis() {
 	port_in_use "$REDIS_PORT" && die "127.0.0.1:$REDIS_PORT is taken by something else; set REDIS_PORT"
 	say "starting redis on 127.0.0.1:$REDIS_PORT"
 	"${SUDO[@]}" rm -f "$REDIS_PID"
+	# A memory limit, and past it only keys that expire are evicted, shortest time left first:
+	# cached pages go, never the content version, the task queue or the last good copies.
 	"${SUDO[@]}" "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
+		--maxmemory "${REDIS_MAXMEMORY:-256mb}" --maxmemory-policy volatile-ttl \
 		--save '' --appendonly no --dir "$REDIS_DIR" --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" 9<&-
 	local i
 	for i in $(seq 1 100); do

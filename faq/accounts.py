@@ -13,13 +13,16 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from faq.models import Profile
+from statuspage import ratelimit
 
 User = get_user_model()
 
@@ -156,11 +159,32 @@ class SignInView(auth_views.LoginView):
         return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
 
 
+def _too_fast(request, *, scope: str, rates: str, doing: str) -> HttpResponse | None:
+    """Count a POST per client address and per e-mail address it names; past a limit, the
+    429 page. Counting the e-mail too stops anyone mailing one person from many addresses,
+    and it is counted whether or not an account has it, which so stays a secret."""
+    email = request.POST.get("email", "").strip().lower()
+    return ratelimit.refuse_if_exceeded(
+        request,
+        scope=scope,
+        keys=[f"ip:{ratelimit.client_address(request)}", f"email:{email}"],
+        rates=ratelimit.parse_rates(rates),
+        doing=doing,
+    )
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self) -> dict:
         # Links in e-mails point at the public address, as in every other e-mail we send.
         return {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+
+    def post(self, request, *args, **kwargs):
+        limits = settings.PASSWORD_RESET_RATE_LIMITS
+        doing = _("asking for password resets")
+        if refusal := _too_fast(request, scope="password-reset", rates=limits, doing=doing):
+            return refusal
+        return super().post(request, *args, **kwargs)
 
 
 def _safe_next(request) -> str:
@@ -180,6 +204,12 @@ def signup(request):
     next_url = _safe_next(request)
     if request.user.is_authenticated:
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    if request.method == "POST":
+        doing = _("signing up")
+        if refusal := _too_fast(
+            request, scope="signup", rates=settings.SIGNUP_RATE_LIMITS, doing=doing
+        ):
+            return refusal
     form = SignUpForm(data=request.POST) if request.method == "POST" else SignUpForm()
     if form.is_bound and form.is_valid():
         try:

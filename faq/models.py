@@ -33,6 +33,10 @@ class TeamMember(models.Model):
     def initials(self) -> str:
         return "".join(part[0] for part in self.name.split()[:2]).upper()
 
+    def shown_to_readers(self) -> bool:
+        """Whether readers see this row (statuspage.cache: a change of it is a new version)."""
+        return True
+
 
 class FAQ(models.Model):
     """The article customers read about one maintenance window."""
@@ -65,6 +69,9 @@ class FAQ(models.Model):
     def is_published(self) -> bool:
         """Mirrors ``FAQQuerySet.published`` for a FAQ already loaded with its window."""
         return self.published_at is not None and self.window.published_at is not None
+
+    def shown_to_readers(self) -> bool:
+        return self.is_published
 
 
 class SectionKind(models.TextChoices):
@@ -112,6 +119,9 @@ class Section(models.Model):
     def anchor(self) -> str:
         return f"section-{self.number}" if self.number else f"section-p{self.position}"
 
+    def shown_to_readers(self) -> bool:
+        return not self.is_draft and self.faq.is_published
+
 
 class ImpactLevel(models.TextChoices):
     """How hard an entry's subject is hit, most severe first."""
@@ -123,6 +133,12 @@ class ImpactLevel(models.TextChoices):
     NOT_RECORDED = "not_recorded", "Not recorded"
     DELAYED = "delayed", "Delayed"
     UNAFFECTED = "unaffected", "Unaffected"
+
+
+class ImpactEntryQuerySet(models.QuerySet):
+    def published(self):
+        """Entries readers may see: in a section that is not a draft, of a published FAQ."""
+        return self.filter(section__is_draft=False, faq__in=FAQ.objects.published())
 
 
 class ImpactEntry(models.Model):
@@ -149,6 +165,8 @@ class ImpactEntry(models.Model):
     afterwards = models.CharField(
         max_length=200, blank=True, help_text="What happens after the window."
     )
+
+    objects = ImpactEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "impact entries"
@@ -186,6 +204,9 @@ class ImpactEntry(models.Model):
     @property
     def anchor(self) -> str:
         return f"entry-{self.section.number}-{self.number}"
+
+    def shown_to_readers(self) -> bool:
+        return self.section.shown_to_readers()
 
 
 class CommentStatus(models.TextChoices):
@@ -280,6 +301,10 @@ class Comment(models.Model):
     @property
     def is_visible(self) -> bool:
         return self.status == CommentStatus.VISIBLE
+
+    def shown_to_readers(self) -> bool:
+        """Held comments are seen by their author and moderators only, on pages never shared."""
+        return self.is_visible and self.faq.is_published
 
 
 class HeldComment(Comment):

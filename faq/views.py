@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from faq import notifications, selectors, services
 from faq.forms import CommentForm, ModerationForm
-from faq.models import FAQ, Comment
-from statuspage import ratelimit
+from faq.models import FAQ, Comment, ImpactLevel
+from statuspage import cache, ratelimit
 from statuspage.cache import public_page
 
 
@@ -29,7 +29,16 @@ def _faq_context(request, slug: str, **extra) -> dict:
     return {**forms, "max_length": settings.COMMENT_MAX_LENGTH, **context, **extra}
 
 
-@public_page
+# What the entry finder and the thread's pages read from the address.
+FAQ_QUERY = {
+    "service": cache.slug,
+    "level": cache.one_of(*ImpactLevel.values),
+    "q": cache.words(100),
+    "comments": cache.page_number,
+}
+
+
+@public_page(query=FAQ_QUERY)
 def faq_detail(request, slug: str):
     return render(request, "faq/faq_detail.html", _faq_context(request, slug))
 

@@ -8,18 +8,29 @@ Every view of the public site is wrapped in ``public_page``. For anonymous reade
   full path with query string), so a hit runs no SQL either. A page that is not
   there is rendered once: the first request takes a short lock in the cache and
   the others wait up to ``LOCK_WAIT`` seconds for its copy;
-* keeps, per path, a last good copy without expiry. While the database is
-  unreachable the page is answered from it, with a notice (HTML) or an
-  ``X-Served-Stale`` header; a page never rendered before answers ``503``.
+* keeps, per path without a query string, a last good copy for ``LAST_GOOD_COPY_DAYS``
+  (each render starts the time again). While the database is unreachable the page is
+  answered from it, with a notice (HTML) or an ``X-Served-Stale`` header; an address
+  with a query string (a filter, a page of comments) answers from its path's copy; a
+  page never rendered before answers ``503``.
 
-Every write to the public content (any model of the status and FAQ apps)
-replaces the version once its transaction commits, so every page's ETag and
-cache key change together: publishing anything re-renders every public page
-(one render each, on its next request). The ETag and the key also change each
-minute, because pages show relative times (“starts in 3 hours”, elapsed time).
+A page reads only the query parameters it declares (``public_page(query=...)``), each
+checked by a normaliser; the others are dropped before the view runs, so they change
+neither the page nor its cache key, and readers cannot fill the cache with made-up
+addresses. Last good copies, kept only for addresses without a query string, are as
+many as the site has public pages.
 
-Signed-in readers, and anyone with a session, bypass the shared cache and are
-told ``Cache-Control: private``. ``statuspage.middleware.PublicPagesMiddleware``
+Every write to what readers see replaces the version once its transaction commits,
+so every page's ETag and cache key change together: publishing anything re-renders
+every public page (one render each, on its next request). Models say what readers see
+with a ``shown_to_readers()`` method; a write that was not and is not shown to readers
+(a draft, a held comment, a subscriber, an outbox row) leaves the version alone, so
+ETags tell nobody when staff save unpublished work. The ETag and the key also change
+each minute, because pages show relative times (“starts in 3 hours”, elapsed time).
+
+Signed-in readers, and anyone with a live session, bypass the shared cache and are
+told ``Cache-Control: private``; a session cookie the server does not know (made up,
+or expired) is an anonymous reader's. ``statuspage.middleware.PublicPagesMiddleware``
 sets the final caching headers, after the decorators that wrap ``public_page``.
 
 It also marks each such finished answer that every anonymous reader may be given
@@ -29,17 +40,21 @@ Django and give again, in front of Django, until the version or the minute chang
 
 import hashlib
 import logging
+import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
+from functools import partial, wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.db.utils import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.dispatch import Signal
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.utils.http import quote_etag
@@ -48,7 +63,6 @@ from django.views.decorators.http import condition
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "public-content-version"
-PUBLIC_APPS = {"statuspage", "faq"}
 # What Django raises when the database cannot be reached (refused, dropped, closed).
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
@@ -92,6 +106,11 @@ def _cache_call(method: str, *args, default=None, **kwargs):
 # --- the content version ---------------------------------------------------------------------
 
 
+# Sent once a transaction that changed what readers see has committed (the static mirror
+# listens); sender is None.
+public_content_changed = Signal()
+
+
 def content_version() -> int:
     """Nanoseconds since the epoch of the last change to public content."""
     version = _cache_call("get", VERSION_KEY)
@@ -105,28 +124,76 @@ def bump_content_version() -> None:
     _cache_call("set", VERSION_KEY, time.time_ns(), timeout=None)
     # A transaction has just committed, so the database is back: render again at once.
     _cache_call("delete", DATABASE_DOWN_KEY)
+    public_content_changed.send(sender=None)
 
 
-def _on_change(sender, **kwargs) -> None:
-    if sender._meta.app_label in PUBLIC_APPS:
-        transaction.on_commit(bump_content_version)
+def _shown(instance) -> bool:
+    shown_to_readers = getattr(instance, "shown_to_readers", None)
+    return shown_to_readers is not None and shown_to_readers()
+
+
+def _was_shown(sender, instance, signal, **kwargs) -> None:
+    """Before a save or a delete: whether readers saw the row as it was stored (publishing
+    a draft, hiding a comment and deleting a page all change what they see)."""
+    if not hasattr(instance, "shown_to_readers") or instance.pk is None:
+        return
+    if signal is pre_delete:
+        instance._was_shown_to_readers = instance.shown_to_readers()
+    elif not instance.shown_to_readers():  # shown now: the version changes anyway
+        stored = sender._base_manager.filter(pk=instance.pk).first()
+        instance._was_shown_to_readers = stored is not None and stored.shown_to_readers()
+
+
+def _changed(sender, instance, signal, **kwargs) -> None:
+    """After a save, a delete or a many-to-many change: a new version once the transaction
+    commits, if readers saw the row before or see it now."""
+    if kwargs.get("action", "post").startswith("pre"):
+        return
+    shown = getattr(instance, "_was_shown_to_readers", False)
+    if not shown and signal is not post_delete:  # a deleted row's relations may be gone
+        shown = _shown(instance)
+    if shown:
+        _bump_after_commit()
+
+
+def _bump_after_commit() -> None:
+    """A new version once the current transaction commits: once, however many rows it
+    writes (an admin save writes dozens, and each bump re-renders every page)."""
+    connection = transaction.get_connection()
+    # Django keeps callbacks with the savepoints they were registered in, and drops them
+    # if one rolls back: one of ours from this same block will run, or go, with this change.
+    block = set(connection.savepoint_ids)
+    waiting = ((sids, callback) for sids, callback, _ in connection.run_on_commit)
+    if connection.in_atomic_block and (block, bump_content_version) in waiting:
+        return
+    transaction.on_commit(bump_content_version)
 
 
 def connect_signals() -> None:
+    for signal in (pre_save, pre_delete):
+        signal.connect(_was_shown, dispatch_uid=f"content-version-{signal}")
     for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(_on_change, dispatch_uid=f"content-version-{signal}")
+        signal.connect(_changed, dispatch_uid=f"content-version-{signal}")
 
 
 # --- who shares --------------------------------------------------------------------------------
 
 
 def _personal(request) -> bool:
-    """A request whose page may differ from everyone else's: a session or flash messages.
+    """A request whose page may differ from everyone else's: a live session or flash messages.
 
-    Reading request.user would query the session; the cookie's presence is enough.
+    Without a session cookie nothing is looked up. With one, the session is loaded (one
+    query): a cookie the server does not know, made up or expired, is an anonymous
+    reader's, or anyone could have every page rendered in full by sending one.
     """
-    cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies
+    personal = getattr(request, "_public_page_personal", None)
+    if personal is None:
+        cookies = request.COOKIES
+        personal = CookieStorage.cookie_name in cookies or (
+            settings.SESSION_COOKIE_NAME in cookies and bool(request.session.keys())
+        )
+        request._public_page_personal = personal
+    return personal
 
 
 def _stamp(request) -> tuple[int, int]:
@@ -154,18 +221,27 @@ def _last_modified(request, *args, **kwargs) -> datetime | None:
 # --- the shared cache --------------------------------------------------------------------------
 
 
-def _path_digest(request) -> str:
-    return hashlib.sha256(request.get_full_path().encode()).hexdigest()
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _response_key(request) -> str:
+    """This page in this version and minute: the path and the query the page reads."""
     version, minute = _stamp(request)
-    return f"public-page:{version:x}:{minute:x}:{_path_digest(request)}"
+    return f"public-page:{version:x}:{minute:x}:{_digest(request.get_full_path())}"
 
 
 def _copy_key(request) -> str:
-    """The last good copy of this path: no version, no expiry."""
-    return f"public-page:last-good:{_path_digest(request)}"
+    """The last good copy of this path, whatever the query: one per public page."""
+    return f"public-page:last-good:{_digest(request.path)}"
+
+
+def _last_good_copy(request) -> dict | None:
+    """This path's last good copy, unless it is older than ``LAST_GOOD_COPY_DAYS`` (the
+    cache's own expiry frees the memory; this says what may still be served)."""
+    entry = _cache_call("get", _copy_key(request))
+    oldest = time.time() - settings.LAST_GOOD_COPY_DAYS * 86400
+    return entry if entry is not None and entry["rendered_at"] >= oldest else None
 
 
 def _entry(request, response) -> dict | None:
@@ -213,7 +289,7 @@ def _raise_if_known_down(request) -> bool:
     return whether it failed moments ago."""
     if (_cache_call("get", DATABASE_DOWN_KEY) or 0) <= time.time():
         return False
-    entry = _cache_call("get", _copy_key(request))
+    entry = _last_good_copy(request)
     if entry is not None:
         raise _KnownDown(entry)
     return True
@@ -245,7 +321,9 @@ def _render_shared(view, request, *args, **kwargs):
         entry = _entry(request, response)
         if entry is not None:
             _cache_call("set", key, entry, timeout=RESPONSE_TIMEOUT)
-            _cache_call("set", _copy_key(request), entry, timeout=None)
+            if not request.META.get("QUERY_STRING"):
+                timeout = settings.LAST_GOOD_COPY_DAYS * 86400
+                _cache_call("set", _copy_key(request), entry, timeout=timeout)
     finally:
         if owner:
             _cache_call("delete", lock)
@@ -263,14 +341,14 @@ def _in_transaction() -> bool:
 
 
 def _forget_session_access(request) -> None:
-    """No ``Vary: Cookie`` for a page rendered without a session.
+    """No ``Vary: Cookie`` for a page rendered without a live session.
 
     The template asked who the reader is (``user.is_authenticated``), which marks
-    the session accessed; with no session cookie the answer is the same for every
+    the session accessed; without a live session the answer is the same for every
     reader, and requests with one never share this response.
     """
     session = getattr(request, "session", None)
-    if session is not None and session.session_key is None and session.is_empty():
+    if session is not None and not session.modified:
         session.accessed = False
 
 
@@ -316,7 +394,7 @@ def _mark_database_down() -> None:
 
 def _database_failed(request, error: Exception) -> HttpResponse:
     _mark_database_down()
-    entry = _cache_call("get", _copy_key(request))
+    entry = _last_good_copy(request)
     logger.warning(
         "Database unavailable (%s); %s %s answered %s",
         error,
@@ -327,11 +405,61 @@ def _database_failed(request, error: Exception) -> HttpResponse:
     return service_unavailable(request) if entry is None else _stale(request, entry)
 
 
+# --- what a page reads from its address ---------------------------------------------------------
+
+MAX_PAGE_NUMBER = 10_000
+_SLUG = re.compile(r"[-\w]{1,100}")
+
+Normaliser = Callable[[str], str | None]
+
+
+def page_number(value: str) -> str | None:
+    """A page number, as the view reads it (“007” is 7); anything else is dropped."""
+    return str(int(value)) if value.isdigit() and 0 < int(value) <= MAX_PAGE_NUMBER else None
+
+
+def slug(value: str) -> str | None:
+    return value if _SLUG.fullmatch(value) else None
+
+
+def one_of(*choices: str) -> Normaliser:
+    return lambda value: value if value in choices else None
+
+
+def words(limit: int) -> Normaliser:
+    """Free text, its spaces collapsed, at most ``limit`` characters."""
+    return lambda value: " ".join(value.split())[:limit] or None
+
+
+def _read_only(request, query: dict[str, Normaliser]) -> None:
+    """Leave in the request only the parameters the page reads, normalised, in one order.
+
+    The rest change neither the page (its links to sign in copy the address) nor its
+    cache keys. A page that reads nothing from its address ignores every query string.
+    """
+    kept = []
+    for name, normalise in query.items():
+        value = request.GET.get(name)
+        if value is not None and (value := normalise(value)) is not None:
+            kept.append((name, value))
+    canonical = urlencode(kept)
+    if canonical != request.META.get("QUERY_STRING", ""):
+        request.META["QUERY_STRING"] = canonical
+        request.GET = QueryDict(canonical)
+
+
 # --- the decorator -----------------------------------------------------------------------------
 
 
-def public_page(view):
-    """Cache and serve a public page for anonymous readers; see the module's docstring."""
+def public_page(view=None, *, query: dict[str, Normaliser] | None = None):
+    """Cache and serve a public page for anonymous readers; see the module's docstring.
+
+    ``query`` names the parameters the page reads, each with its normaliser
+    (``page_number``, ``slug``, ``one_of(...)``, ``words(n)``); the view sees no others.
+    """
+    if view is None:
+        return partial(public_page, query=query)
+    reads = query or {}
 
     def render(request, *args, **kwargs):
         if _personal(request) or _in_transaction():
@@ -342,6 +470,7 @@ def public_page(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        _read_only(request, reads)
         if request.method not in {"GET", "HEAD"}:
             return conditional(request, *args, **kwargs)
         try:

@@ -1,8 +1,11 @@
-"""The last word on public pages' caching headers, and a 503 while the database is down."""
+"""The last word on public pages' caching headers, and a 503 while the database is down;
+a 414 for query strings longer than any page reads."""
 
 import logging
 
+from django.conf import settings
 from django.middleware.gzip import GZipMiddleware
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from statuspage.cache import (
@@ -66,3 +69,23 @@ class PublicPagesMiddleware:
             request.get_full_path(),
         )
         return service_unavailable(request)
+
+
+class LongQueryStringMiddleware:
+    """``414`` for a query string longer than ``MAX_QUERY_STRING``, before anything else runs.
+
+    No page reads that much from its address; answering it would only copy it into the
+    page (the links to sign in carry the address) and into caches. The JSON API answers
+    its own ``414``, with the headers API clients expect.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        too_long = len(request.META.get("QUERY_STRING", "")) > settings.MAX_QUERY_STRING
+        if too_long and not request.path.startswith("/api/"):
+            # "next": the header's sign-in links would otherwise copy the whole address.
+            context = {"limit": settings.MAX_QUERY_STRING, "next": "/"}
+            return render(request, "414.html", context, status=414)
+        return self.get_response(request)

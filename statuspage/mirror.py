@@ -13,12 +13,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.test import Client
 
 from faq.models import FAQ
-from statuspage.cache import PUBLIC_APPS
+from statuspage.cache import public_content_changed
 from statuspage.models import Incident, MaintenanceWindow, Service
 
 FIXED_PATHS = [
@@ -99,25 +97,15 @@ def _copy_assets(folder: Path) -> list[str]:
 
 
 def _refresh_soon(sender, **kwargs) -> None:
-    if sender._meta.app_label not in PUBLIC_APPS or not settings.STATIC_MIRROR_DIR:
+    """After a committed change of what readers see: rewrite the mirror, soon."""
+    if not settings.STATIC_MIRROR_DIR:
         return
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        # One admin save writes dozens of rows: refresh once, after its transaction.
-        outermost = connection.atomic_blocks[0]
-        if getattr(outermost, "mirror_refresh_queued", False):
-            return
-        outermost.mirror_refresh_queued = True
     from statuspage.tasks import mirror_refresh
 
-    def queue() -> None:
-        # Transactions close together make one refresh when a worker does it.
-        if settings.CELERY_TASK_ALWAYS_EAGER or cache.add("mirror-refresh-queued", 1, 30):
-            mirror_refresh.apply_async(countdown=0 if settings.CELERY_TASK_ALWAYS_EAGER else 5)
-
-    transaction.on_commit(queue)
+    # Transactions close together make one refresh when a worker does it.
+    if settings.CELERY_TASK_ALWAYS_EAGER or cache.add("mirror-refresh-queued", 1, 30):
+        mirror_refresh.apply_async(countdown=0 if settings.CELERY_TASK_ALWAYS_EAGER else 5)
 
 
 def connect_signals() -> None:
-    for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(_refresh_soon, dispatch_uid=f"mirror-refresh-{signal}")
+    public_content_changed.connect(_refresh_soon, dispatch_uid="mirror-refresh")

@@ -81,6 +81,10 @@ class ServiceGroup(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def shown_to_readers(self) -> bool:
+        """Whether readers see this row (statuspage.cache: a change of it is a new version)."""
+        return True
+
 
 class Service(models.Model):
     """A component customers use, such as “dotMailer API”."""
@@ -105,6 +109,9 @@ class Service(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("statuspage:service_detail", kwargs={"slug": self.slug})
+
+    def shown_to_readers(self) -> bool:
+        return True
 
 
 class MaintenanceWindowQuerySet(models.QuerySet):
@@ -222,6 +229,9 @@ class MaintenanceWindow(models.Model):
         """Mirrors ``published()``: whether readers, on any channel, may see it."""
         return self.published_at is not None
 
+    def shown_to_readers(self) -> bool:
+        return self.is_published
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_MAINTENANCE_STATUSES
@@ -305,6 +315,9 @@ class Incident(models.Model):
         """Mirrors ``published()``: whether readers, on any channel, may see it."""
         return self.published_at is not None
 
+    def shown_to_readers(self) -> bool:
+        return self.is_published
+
     @property
     def is_active(self) -> bool:
         return self.status != IncidentStatus.RESOLVED
@@ -377,6 +390,10 @@ class StatusUpdate(models.Model):
         choices = MaintenanceStatus if self.maintenance_id else IncidentStatus
         return dict(choices.choices).get(self.status, self.status)
 
+    def shown_to_readers(self) -> bool:
+        """Mirrors ``StatusUpdateQuerySet.published``."""
+        return self.published_at is not None and self.event.is_published
+
 
 class ServiceChange(models.Model):
     """One service's status change announced by an update (Statuspage's affected_components)."""
@@ -393,6 +410,9 @@ class ServiceChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.old_status} → {self.new_status}"
+
+    def shown_to_readers(self) -> bool:
+        return self.update.shown_to_readers()
 
 
 class CrossPostState(models.TextChoices):
@@ -434,6 +454,10 @@ class CrossPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.update} → {self.channel}: {self.get_state_display()}"
+
+    def shown_to_readers(self) -> bool:
+        """A post on X is shown (on /social/ and in the API) once it is sent."""
+        return self.state == CrossPostState.SENT and self.update.shown_to_readers()
 
 
 class Subscriber(models.Model):
@@ -537,3 +561,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} → {self.subscriber or self.webhook}"
+
+
+class RateLimitHit(models.Model):
+    """One counted attempt (a comment, a sign-up, a reset) by one subject in one scope.
+
+    Kept in the database, not the cache: readers' traffic fills and evicts a cache, and a
+    limit whose counters can be evicted can be reset by anyone. Subjects are hashed (an
+    address, an account, an e-mail address); rows older than a day are deleted daily.
+    """
+
+    scope = models.CharField(max_length=32)
+    subject = models.CharField(max_length=64, help_text="SHA-256 of what is limited.")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "subject", "at"], name="rate_limit_hits")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} at {self.at:%Y-%m-%d %H:%M:%S}"

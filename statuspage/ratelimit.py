@@ -1,18 +1,27 @@
-"""Fixed-window rate limits kept in the shared cache.
+"""Sliding-window rate limits, counted in the database.
 
-(django-ratelimit refuses local-memory caches in its system checks, and the
-embedded default uses one; these few lines work on any cache backend.)
+Each attempt is a row (scope, hashed subject, time); a limit like “5/minute” is passed
+when the subject has more than 5 rows in the last minute. The database, not the cache:
+readers' traffic fills a cache and evicts what it holds, and counters that can be
+evicted let anyone past a limit. Refused attempts are not kept, so waiting works.
 """
 
+import hashlib
+import math
 import re
-import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.core.cache import cache
+from django.db.models import Count, Min, Q
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from statuspage.models import RateLimitHit
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+# Rows are kept as long as the longest period a rate may name.
+KEEP = timedelta(seconds=max(_PERIODS.values()))
 
 
 @dataclass(frozen=True)
@@ -33,23 +42,43 @@ def parse_rates(spec: str) -> list[Rate]:
     return rates
 
 
+def _subject(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def hit(*, scope: str, keys: list[str], rates: list[Rate]) -> int | None:
-    """Count one attempt for each key; return seconds to wait if any limit is passed."""
-    now = int(time.time())
+    """Count one attempt for each key; return seconds to wait if any limit is passed (the
+    attempt is then not counted), else None. Two queries, three when refused."""
+    now = timezone.now()
+    subjects = {_subject(key) for key in keys}
+    rows = RateLimitHit.objects.bulk_create(
+        [RateLimitHit(scope=scope, subject=subject, at=now) for subject in subjects]
+    )
+    wait = _wait(scope, subjects, rates, now)
+    if wait is not None:
+        RateLimitHit.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return wait
+
+
+def _wait(scope: str, subjects: set[str], rates: list[Rate], now: datetime) -> int | None:
+    """Seconds until every subject is back within every rate, counting this attempt."""
+    windows = {}
+    for index, rate in enumerate(rates):
+        recent = Q(at__gt=now - timedelta(seconds=rate.seconds))
+        windows[f"count{index}"] = Count("pk", filter=recent)
+        windows[f"oldest{index}"] = Min("at", filter=recent)
+    since = now - timedelta(seconds=max(rate.seconds for rate in rates))
+    counted = (
+        RateLimitHit.objects.filter(scope=scope, subject__in=subjects, at__gt=since)
+        .values("subject")
+        .annotate(**windows)
+    )
     wait = None
-    for key in keys:
-        for rate in rates:
-            window = now // rate.seconds
-            name = f"ratelimit:{scope}:{key}:{rate.seconds}:{window}"
-            cache.add(name, 0, timeout=rate.seconds + 1)
-            try:
-                count = cache.incr(name)
-            except ValueError:  # expired between add and incr
-                cache.set(name, 1, timeout=rate.seconds + 1)
-                count = 1
-            if count > rate.count:
-                left = (window + 1) * rate.seconds - now
-                wait = max(wait or 0, left)
+    for row in counted:
+        for index, rate in enumerate(rates):
+            if row[f"count{index}"] > rate.count:
+                until = row[f"oldest{index}"] + timedelta(seconds=rate.seconds)
+                wait = max(wait or 0, math.ceil((until - now).total_seconds()), 1)
     return wait
 
 
@@ -63,6 +92,12 @@ def refuse_if_exceeded(
     response = render(request, "429.html", {"wait": wait, "doing": doing}, status=429)
     response["Retry-After"] = str(wait)
     return response
+
+
+def prune(*, now: datetime | None = None) -> int:
+    """Delete attempts older than any rate looks back; returns how many."""
+    cutoff = (now or timezone.now()) - KEEP
+    return RateLimitHit.objects.filter(at__lt=cutoff).delete()[0]
 
 
 def client_address(request) -> str:

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "statuspage.middleware.LongQueryStringMiddleware",
     "statuspage.middleware.PublicPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -192,11 +193,22 @@ SESSION_COOKIE_AGE = int(env("SESSION_IDLE_DAYS", "14")) * 24 * 3600
 # The audit trail (statuspage/audit.py) keeps changes as JSON, for the admin to show.
 AUDITLOG_STORE_JSON_CHANGES = True
 
+# Public pages (statuspage/cache.py) keep a last good copy of each page for this long, to
+# answer from while the database is down; every render starts the time again.
+LAST_GOOD_COPY_DAYS = int(env("LAST_GOOD_COPY_DAYS", "7"))
+# Longer query strings are answered 414 everywhere: no page of ours reads anything that long.
+MAX_QUERY_STRING = 2000
+
 # Comment threads: abuse limits and automatic holds (see faq/services.py).
 COMMENT_RATE_LIMITS = env("COMMENT_RATE_LIMITS", "5/minute,50/day")
 COMMENT_MAX_LENGTH = 5000
 COMMENT_EDIT_MINUTES = 15
 COMMENT_HOLD_WORDS = env_list("COMMENT_HOLD_WORDS")
+# Sign-ups and password resets allowed per address, and per e-mail address they name
+# (statuspage/ratelimit.py); past them, the same 429 page as comments.
+SIGNUP_RATE_LIMITS = env("SIGNUP_RATE_LIMITS", "5/hour,20/day")
+PASSWORD_RESET_RATE_LIMITS = env("PASSWORD_RESET_RATE_LIMITS", "5/hour,20/day")
+SUBSCRIBE_RATE_LIMITS = env("SUBSCRIBE_RATE_LIMITS", "10/hour,50/day")
 # Staff e-mailed about new comments; empty means every active staff user with an address.
 COMMENT_NOTIFY_EMAILS = env_list("COMMENT_NOTIFY_EMAILS")
 
@@ -260,6 +272,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-deliver": {"task": "statuspage.tasks.notifications_deliver", "schedule": 60.0},
     "maintenance-reminders": {"task": "statuspage.tasks.maintenance_reminders", "schedule": 300.0},
     "sign-in-logs-prune": {"task": "statuspage.tasks.sign_in_logs_prune", "schedule": 86400.0},
+    "rate-limits-prune": {"task": "statuspage.tasks.rate_limits_prune", "schedule": 3600.0},
 }
 
 # When set, a static copy of the public site is kept here, rewritten after each change

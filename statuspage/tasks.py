@@ -5,7 +5,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from statuspage import crossposting, mirror, services, subscriptions
+from statuspage import crossposting, mirror, ratelimit, services, subscriptions
 
 
 @shared_task(ignore_result=True)
@@ -49,3 +49,9 @@ def mirror_refresh() -> int:
 def sign_in_logs_prune() -> int:
     """Delete sign-in records older than SIGN_IN_LOG_DAYS (beat: daily)."""
     return AxesProxyHandler.reset_logs(age_days=settings.SIGN_IN_LOG_DAYS)
+
+
+@shared_task(ignore_result=True)
+def rate_limits_prune() -> int:
+    """Delete counted attempts older than any rate limit looks back (beat: hourly)."""
+    return ratelimit.prune()

@@ -1,13 +1,15 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from statuspage import ratelimit, selectors, subscriptions
-from statuspage.cache import public_page
+from statuspage.cache import page_number, public_page
 from statuspage.forms import ManageForm, SubscribeForm, WebhookForm, add_service_errors
 
 
@@ -32,13 +34,13 @@ def service_detail(request, slug: str):
     return render(request, "statuspage/service_detail.html", selectors.service_page(slug=slug))
 
 
-@public_page
+@public_page(query={"page": page_number})
 def maintenance_detail(request, slug: str):
     context = selectors.maintenance_page(slug=slug, page=request.GET.get("page"))
     return render(request, "statuspage/maintenance_detail.html", context)
 
 
-@public_page
+@public_page(query={"page": page_number})
 def incident_detail(request, slug: str):
     context = selectors.incident_page(slug=slug, page=request.GET.get("page"))
     return render(request, "statuspage/incident_detail.html", context)
@@ -56,7 +58,7 @@ def incident_timeline(request, slug: str):
     return render(request, "statuspage/includes/event_live.html", context)
 
 
-@public_page
+@public_page(query={"page": page_number})
 def history(request):
     context = selectors.history_page(page=request.GET.get("page"))
     return render(request, "statuspage/history.html", context)
@@ -68,11 +70,13 @@ def social(request):
 
 
 def _too_many_signups(request) -> HttpResponse | None:
+    """Per address, and per e-mail address asked for: nobody is sent a stream of mails."""
+    email = request.POST.get("email") or request.POST.get("hook-email") or ""
     return ratelimit.refuse_if_exceeded(
         request,
         scope="subscribe",
-        keys=[f"ip:{ratelimit.client_address(request)}"],
-        rates=ratelimit.parse_rates("10/hour,50/day"),
+        keys=[f"ip:{ratelimit.client_address(request)}", f"email:{email.strip().lower()}"],
+        rates=ratelimit.parse_rates(settings.SUBSCRIBE_RATE_LIMITS),
         doing="signing up",
     )
 
@@ -109,6 +113,7 @@ def _recipient(token: str, **kwargs):
         return None
 
 
+@never_cache  # addressed by a secret token: no shared or browser cache may keep it
 def subscription_confirm(request, token: str):
     try:
         recipient, services = subscriptions.confirmation_from_token(token)
@@ -120,6 +125,7 @@ def subscription_confirm(request, token: str):
     return render(request, "statuspage/subscription_confirm.html", {"recipient": recipient})
 
 
+@never_cache  # addressed by a secret token: no shared or browser cache may keep it
 def subscription_manage(request, token: str):
     recipient = _recipient(token)
     if recipient is None:
@@ -136,6 +142,7 @@ def subscription_manage(request, token: str):
 
 
 @csrf_exempt  # the signed token is the credential; mail clients post without a session
+@never_cache
 @require_POST
 def subscription_unsubscribe(request, token: str):
     recipient = _recipient(token)

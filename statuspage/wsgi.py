@@ -59,6 +59,8 @@ class FinishedAnswers:
 
         body = self.app(environ, noting_start_response)
         if (mark := environ.get(FINISHED_MARK)) and finished:
+            # Kept under the query string Django left in the environ: only the parameters
+            # the page reads (statuspage.cache.public_page), so made-up ones add no entries.
             answer = {**mark, **finished}
             _cache_call("set", _key(environ, int(answer["status"][:3])), answer, RESPONSE_TIMEOUT)
         return body

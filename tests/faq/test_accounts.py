@@ -300,6 +300,16 @@ def test_password_reset_by_email_link_then_sign_in_with_the_new_password(client,
 
 
 @pytest.mark.django_db
+def test_password_reset_mail_shows_names_as_typed_not_html_escaped(client, settings):
+    settings.SITE_NAME = "Tom & Jerry <status>"
+    _customer(name="Tom & Jerry <script>")
+    client.post(RESET, {"email": "grace@example.com"})
+    [message] = mail.outbox
+    assert message.subject == "Reset your Tom & Jerry <status> password"
+    assert message.body.startswith("Hello Tom & Jerry <script>,")
+
+
+@pytest.mark.django_db
 def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(client):
     response = client.post(RESET, {"email": "nobody@example.com"}, follow=True)
     assert "Check your e-mail" in response.content.decode()
@@ -310,3 +320,45 @@ def test_urls_keep_djangos_global_names():
     assert reverse("login") == LOGIN
     assert reverse("signup") == SIGNUP
     assert reverse("password_reset") == RESET
+
+
+@pytest.mark.django_db
+def test_sign_ups_from_one_address_are_limited(settings):
+    settings.SIGNUP_RATE_LIMITS = "3/hour"
+    answers = [_signup(Client(), email=f"person{i}@example.com").status_code for i in range(4)]
+    assert answers == [302, 302, 302, 429]
+    assert User.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_sign_ups_for_one_email_are_limited_from_any_address(settings):
+    settings.SIGNUP_RATE_LIMITS = "2/hour"
+    answers = [
+        _signup(Client(REMOTE_ADDR=f"198.51.100.{i}"), password2="typo").status_code
+        for i in range(3)
+    ]
+    assert answers == [200, 200, 429]  # the form again (a typo), the form, then no more
+    refused = _signup(Client(REMOTE_ADDR="198.51.100.9"))
+    assert refused.status_code == 429
+    assert "You are signing up faster than we allow" in refused.content.decode()
+    assert int(refused["Retry-After"]) <= 3600
+
+
+@pytest.mark.django_db
+def test_password_resets_are_limited_per_address_and_per_email(client, settings):
+    settings.PASSWORD_RESET_RATE_LIMITS = "2/hour"
+    _customer()
+    for i in range(2):
+        assert (
+            Client(REMOTE_ADDR=f"203.0.113.{i}")
+            .post(RESET, {"email": "grace@example.com"})
+            .status_code
+            == 302
+        )
+    from_elsewhere = Client(REMOTE_ADDR="203.0.113.50").post(RESET, {"email": "Grace@Example.com"})
+    assert from_elsewhere.status_code == 429
+    assert len(mail.outbox) == 2
+    one_address = Client(REMOTE_ADDR="192.0.2.7")
+    assert [
+        one_address.post(RESET, {"email": f"nobody{i}@example.com"}).status_code for i in range(3)
+    ] == [302, 302, 429]

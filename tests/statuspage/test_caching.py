@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from statuspage import cache as public_cache
 from statuspage import selectors, services
-from statuspage.models import MaintenanceWindow
+from statuspage.models import Incident, MaintenanceWindow, Subscriber
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -213,15 +213,27 @@ def test_signed_in_readers_bypass_the_shared_cache(
         assert "Signed in as" not in anonymous.get(HOME).content.decode()
 
 
-def test_a_session_cookie_alone_bypasses_the_shared_cache(site):
-    Client().get(HOME)
+@pytest.mark.parametrize("cookie", ["no-such-session", "x" * 32, "expiredsessionkey0123456789abcd"])
+def test_an_unknown_or_expired_session_cookie_is_an_anonymous_reader(site, cookie):
+    first = Client().get(HOME)
     reader = Client()
-    reader.cookies["sessionid"] = "no-such-session"
+    reader.cookies["sessionid"] = cookie
     with CaptureQueriesContext(connection) as queries:
         page = reader.get(HOME)
     assert page.status_code == 200
-    assert len(queries) > 1  # the session, then the page itself
+    assert len(queries) == 1  # looking the session up; the page comes from the shared cache
+    assert page["Cache-Control"] == first["Cache-Control"]
+    assert page.content == first.content
+    assert page.cookies["sessionid"].value == ""  # told to forget the cookie
+
+
+def test_a_live_session_still_gets_its_own_page(site, django_user_model):
+    Client().get(HOME)
+    reader = Client()
+    reader.force_login(django_user_model.objects.create_user("pat", "pat@example.com"))
+    page = reader.get(HOME)
     assert page["Cache-Control"].startswith("private")
+    assert "Signed in as" in page.content.decode()
 
 
 def test_flash_messages_are_never_shared(site, client):
@@ -282,3 +294,39 @@ def test_pages_are_served_when_the_cache_is_down(site, client, settings):
         response = client.get(path)
         assert response.status_code == 200
         assert response["ETag"]
+
+
+def _etag(path: str = HOME) -> str:
+    return Client().get(path)["ETag"]
+
+
+def test_saving_unpublished_work_leaves_every_etag_as_it_was(site, staff_client):
+    window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+    before = {path: _etag(path) for path in [HOME, FAQ, SUMMARY]}
+    site.shift(timedelta(seconds=1))  # a new version would differ from the old one
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        staff_client.post(
+            f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/",
+            {"body": "Draft: the copy may overrun.", "status": window.status},
+        )  # "publish" left unticked: a draft
+        staff_client.post(
+            "/admin/statuspage/incident/add/",
+            {"title": "Not yet announced", "slug": "not-yet", "impact": "minor",
+             "started_at_0": "2030-01-01", "started_at_1": "10:00",
+             "time_zone": "Europe/London", "updates-TOTAL_FORMS": "0",
+             "updates-INITIAL_FORMS": "0"},
+        )  # fmt: skip
+        Client().post("/subscribe/", {"subscribe": "1", "email": "pat@example.com"})
+    assert window.updates.filter(published_at=None).exists()
+    assert Incident.objects.filter(slug="not-yet", published_at=None).exists()
+    assert Subscriber.objects.filter(email="pat@example.com", confirmed_at=None).exists()
+
+    assert {path: _etag(path) for path in [HOME, FAQ, SUMMARY]} == before
+
+
+def test_publishing_changes_every_etag(site, staff_client):
+    before = _etag()
+    site.shift(timedelta(seconds=1))
+    _publish("Copy finished.")
+    assert _etag() != before

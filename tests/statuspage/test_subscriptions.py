@@ -191,6 +191,21 @@ def test_manage_page_changes_services(db, client, api, forums):
     assert list(subscriber.services.all()) == [forums]
 
 
+def test_pages_reached_by_a_secret_link_are_kept_by_no_cache(db, client, api):
+    subscriber = _subscribe(client)
+    token = subscriptions.token_for(subscriber)
+    confirm = subscriptions.token_for(subscriber, services=[api])
+    answers = [
+        client.get(f"/subscriptions/{token}/"),
+        client.get(f"/subscriptions/confirm/{confirm}/"),
+        _committed(client.post, f"/subscriptions/{token}/unsubscribe/"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200
+        directives = {part.strip() for part in answer["Cache-Control"].split(",")}
+        assert {"no-store", "private"} <= directives
+
+
 def test_announced_moved_reminded_and_completed(db, client, staff_client, api, clock):
     _subscribe(Client(), "pat@example.com")
     mail.outbox.clear()
