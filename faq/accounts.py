@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from faq.models import Profile
-from statuspage import ratelimit
+from statuspage.security import ratelimit
 
 User = get_user_model()
 

@@ -34,7 +34,7 @@ class TeamMember(models.Model):
         return "".join(part[0] for part in self.name.split()[:2]).upper()
 
     def shown_to_readers(self) -> bool:
-        """Whether readers see this row (statuspage.cache: a change of it is a new version)."""
+        """Whether readers see this row (a change of it is a new content version)."""
         return True
 
 

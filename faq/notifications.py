@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from faq.models import Comment
-from statuspage import mailer
+from statuspage.common import mail as mailer
 
 UNSUBSCRIBE_SALT = "faq.reply-notifications"
 

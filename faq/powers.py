@@ -7,7 +7,7 @@ permission, is a plain customer here.
 
 from dataclasses import dataclass
 
-from statuspage.twofactor import verified_staff
+from statuspage.security.twofactor import verified_staff
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 from faq import notifications, selectors, services
 from faq.forms import CommentForm, ModerationForm
 from faq.models import FAQ, Comment, ImpactLevel
-from statuspage import cache, ratelimit
-from statuspage.cache import public_page
+from statuspage.caching import pages as cache
+from statuspage.caching.pages import public_page
+from statuspage.security import ratelimit
 
 
 def _faq_context(request, slug: str, **extra) -> dict:

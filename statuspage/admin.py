@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from markdownx.admin import MarkdownxModelAdmin
 
-from statuspage import crossposting, services, subscriptions, x
+from statuspage import services
 from statuspage.forms import StatusUpdateForm, add_service_errors
 from statuspage.models import (
     CrossPost,
@@ -28,6 +28,9 @@ from statuspage.models import (
     Subscriber,
     Webhook,
 )
+from statuspage.outbox import posts as crossposting
+from statuspage.outbox.channels import x
+from statuspage.subscriptions import services as subscriptions
 
 admin.site.site_header = f"{settings.SITE_NAME}: staff"
 admin.site.site_title = settings.SITE_NAME

@@ -7,7 +7,10 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status"
 
     def ready(self) -> None:
-        from statuspage import audit, cache, mirror, permissions, staff
+        from statuspage.caching import pages as cache
+        from statuspage.publishing import mirror
+        from statuspage.security import audit, permissions
+        from statuspage.security import sessions as staff
 
         cache.connect_signals()
         mirror.connect_signals()
@@ -20,4 +23,4 @@ class StaffAdminConfig(admin_apps.AdminConfig):
     """The admin, as ``django.contrib.admin``, on the site that asks staff for their code."""
 
     default = False  # named in INSTALLED_APPS; statuspage's own config stays the default
-    default_site = "statuspage.twofactor.StaffAdminSite"
+    default_site = "statuspage.security.twofactor.StaffAdminSite"

@@ -82,7 +82,7 @@ class ServiceGroup(models.Model):
         return self.name
 
     def shown_to_readers(self) -> bool:
-        """Whether readers see this row (statuspage.cache: a change of it is a new version)."""
+        """Whether readers see this row (a change of it is a new content version)."""
         return True
 
 

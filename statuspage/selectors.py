@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from statuspage import x
 from statuspage.models import (
     CrossPost,
     CrossPostState,
@@ -21,6 +20,7 @@ from statuspage.models import (
     ServiceStatus,
     StatusUpdate,
 )
+from statuspage.outbox.channels import x
 
 
 @dataclass(frozen=True)

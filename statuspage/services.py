@@ -10,8 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from statuspage import subscriptions, x
-from statuspage.crossposting import compose, crosspost_queue
 from statuspage.models import (
     Incident,
     IncidentStatus,
@@ -22,6 +20,9 @@ from statuspage.models import (
     ServiceStatus,
     StatusUpdate,
 )
+from statuspage.outbox.channels import x
+from statuspage.outbox.posts import compose, crosspost_queue
+from statuspage.subscriptions import services as subscriptions
 
 M = MaintenanceStatus
 # Target status -> the statuses it may be reached from.

@@ -90,16 +90,16 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "statuspage.middleware.LongQueryStringMiddleware",
-    "statuspage.middleware.PublicPagesMiddleware",
+    "statuspage.caching.middleware.LongQueryStringMiddleware",
+    "statuspage.caching.middleware.PublicPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "statuspage.staff.IdleSessionMiddleware",
-    "statuspage.audit.AuditlogMiddleware",
+    "statuspage.security.sessions.IdleSessionMiddleware",
+    "statuspage.security.audit.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -118,7 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "statuspage.context_processors.site",
+                "statuspage.common.context_processors.site",
             ],
         },
     },
@@ -141,7 +141,7 @@ CACHES = {
     "default": (
         {
             # Django's, keeping its Redis client instead of making one per call.
-            "BACKEND": "statuspage.redis_cache.RedisCache",
+            "BACKEND": "statuspage.caching.redis_backend.RedisCache",
             "LOCATION": env("REDIS_URL"),
             # An unreachable Redis must fail fast; pages then render from the database.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -176,9 +176,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
-AXES_USERNAME_CALLABLE = "statuspage.staff.login_username"
-AXES_CLIENT_IP_CALLABLE = "statuspage.ratelimit.client_address"
-AXES_LOCKOUT_CALLABLE = "statuspage.staff.locked_out"
+AXES_USERNAME_CALLABLE = "statuspage.security.sessions.login_username"
+AXES_CLIENT_IP_CALLABLE = "statuspage.security.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "statuspage.security.sessions.locked_out"
 # axes records every sign-in (who, from where, when); records older than this are deleted
 # daily by a beat task. The audit trail of staff writes is kept: it is the record.
 SIGN_IN_LOG_DAYS = int(env("SIGN_IN_LOG_DAYS", "90"))
@@ -239,7 +239,7 @@ STORAGES = {
 
 # Markdown written by staff is rendered and sanitised by one function, used by
 # the admin preview and the public pages alike.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "statuspage.markdown.render_markdown"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "statuspage.common.text.render_markdown"
 # Editor uploads (statuspage/editor.py): PNG or JPEG by their content, at most 2 MB and
 # EDITOR_IMAGE_MAX_SIDE pixels a side, stored re-encoded under random names.
 MARKDOWNX_UPLOAD_MAX_SIZE = 2 * 1024 * 1024

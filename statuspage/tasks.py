@@ -5,7 +5,11 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from statuspage import crossposting, mirror, ratelimit, services, subscriptions
+from statuspage import services
+from statuspage.outbox import posts as crossposting
+from statuspage.publishing import mirror
+from statuspage.security import ratelimit
+from statuspage.subscriptions import services as subscriptions
 
 
 @shared_task(ignore_result=True)

@@ -6,7 +6,8 @@ from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_control
 from django.views.generic import TemplateView
 
-from statuspage import editor, views
+from statuspage import views
+from statuspage.security import editor
 
 status_patterns = [
     path("", views.home, name="home"),
@@ -45,8 +46,8 @@ urlpatterns = [
         ),
     ),
     path("", include((status_patterns, "statuspage"))),
-    path("api/v2/", include("statuspage.urls_api")),
-    path("", include("statuspage.urls_feeds")),
+    path("api/v2/", include("statuspage.publishing.api.urls")),
+    path("", include("statuspage.publishing.urls")),
     path("faq/", include("faq.urls")),
     path("accounts/", include("faq.urls_accounts")),
     # The names markdownx's widget looks up, served by our guarded views.

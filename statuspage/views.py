@@ -8,9 +8,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from statuspage import ratelimit, selectors, subscriptions
-from statuspage.cache import page_number, public_page
+from statuspage import selectors
+from statuspage.caching.pages import page_number, public_page
 from statuspage.forms import ManageForm, SubscribeForm, WebhookForm, add_service_errors
+from statuspage.security import ratelimit
+from statuspage.subscriptions import services as subscriptions
 
 
 @public_page

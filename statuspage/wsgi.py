@@ -7,7 +7,7 @@ Django's handler, wrapped twice:
   version and minute, with Django's own answer (status, headers and body as they
   left it), after one cache round trip and without building a request. Such an answer
   is the same for every anonymous reader until the version or the minute changes
-  (``statuspage.cache``, which says which answers may be kept); what a request might
+  (``statuspage.caching.pages``, which says which answers may be kept); what a request might
   change in it is in the key. Anything else goes to Django.
 * A proxy on this machine that terminates TLS is believed about the scheme and the
   reader's address (``X-Forwarded-Proto``, ``X-Forwarded-For``), as gunicorn does by
@@ -31,7 +31,7 @@ from granian.utils.proxies import wrap_wsgi_with_proxy_headers
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
 django_application = get_wsgi_application()  # sets Django up, before our modules load
 
-from statuspage.cache import (  # noqa: E402
+from statuspage.caching.pages import (  # noqa: E402
     FINISHED_MARK,
     RESPONSE_TIMEOUT,
     VERSION_KEY,
@@ -60,7 +60,7 @@ class FinishedAnswers:
         body = self.app(environ, noting_start_response)
         if (mark := environ.get(FINISHED_MARK)) and finished:
             # Kept under the query string Django left in the environ: only the parameters
-            # the page reads (statuspage.cache.public_page), so made-up ones add no entries.
+            # the page reads (statuspage.caching.pages.public_page), so made-up ones add no entries.
             answer = {**mark, **finished}
             _cache_call("set", _key(environ, int(answer["status"][:3])), answer, RESPONSE_TIMEOUT)
         return body

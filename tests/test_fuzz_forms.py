@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from faq.accounts import EmailAuthenticationForm, SignUpForm
 from faq.forms import CommentForm, ModerationForm
 from faq.models import Profile
-from statuspage import subscriptions
 from statuspage.forms import StatusUpdateForm
 from statuspage.models import Subscriber
+from statuspage.subscriptions import services as subscriptions
 from tests.factories import (
     CommentFactory,
     FAQFactory,

@@ -3,16 +3,16 @@ from datetime import UTC
 from django import template
 from django.utils.safestring import mark_safe
 
-from statuspage import x
-from statuspage.markdown import render_markdown
-from statuspage.timefmt import describe_window, short_date
+from statuspage.common.text import render_markdown
+from statuspage.common.times import describe_window, short_date
+from statuspage.outbox.channels import x
 
 register = template.Library()
 
 
 @register.filter
 def markdown(text: str) -> str:
-    """Staff Markdown as sanitised HTML (see statuspage.markdown)."""
+    """Staff Markdown as sanitised HTML (see statuspage.common.text)."""
     return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has sanitised it
 
 

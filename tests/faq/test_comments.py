@@ -11,7 +11,7 @@ from django.test import Client, TestCase
 from django.utils import timezone
 
 from faq.models import Comment, Profile
-from statuspage.permissions import COMMENT_MODERATORS
+from statuspage.security.permissions import COMMENT_MODERATORS
 from tests.factories import FAQFactory, UserFactory
 from tests.statuspage.test_markdown import XSS_CORPUS, audit
 

@@ -19,8 +19,8 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from statuspage import services
-from statuspage.api import PRECONDITION_FAILED
 from statuspage.models import IncidentImpact, IncidentStatus, MaintenanceStatus, ServiceStatus
+from statuspage.publishing.api.views import PRECONDITION_FAILED
 from tests.factories import IncidentFactory, MaintenanceWindowFactory, ServiceFactory
 
 # Markup, quotes, a line separator and an astral character: the JSON must carry them intact.

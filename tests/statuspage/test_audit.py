@@ -7,7 +7,7 @@ from django.test import TestCase
 
 from faq.models import Comment, CommentStatus
 from statuspage.models import MaintenanceWindow, Service, ServiceStatus, Subscriber, Webhook
-from statuspage.permissions import STATUS_EDITORS
+from statuspage.security.permissions import STATUS_EDITORS
 from tests.admin_forms import form_data
 from tests.factories import (
     FAQFactory,

@@ -16,8 +16,8 @@ from django.db import connection, connections
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 
-from statuspage import cache as public_cache
 from statuspage import selectors, services
+from statuspage.caching import pages as public_cache
 from statuspage.models import Incident, MaintenanceWindow, Subscriber
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,20 +15,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import TestCase
 
-from statuspage import services, tasks, x
-from statuspage.crossposting import (
-    STALE_SENDING,
-    compose,
-    crosspost_retry,
-    crosspost_sweep,
-    retry_delay,
-)
+from statuspage import services, tasks
 from statuspage.models import (
     CrossPost,
     CrossPostState,
     IncidentStatus,
     MaintenanceStatus,
     StatusUpdate,
+)
+from statuspage.outbox.channels import x
+from statuspage.outbox.posts import (
+    STALE_SENDING,
+    compose,
+    crosspost_retry,
+    crosspost_sweep,
+    retry_delay,
 )
 from tests.factories import IncidentFactory, MaintenanceWindowFactory, StaffFactory
 

@@ -22,8 +22,8 @@ import time_machine
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client, TestCase
 
-from statuspage import cache as public_cache
 from statuspage import services
+from statuspage.caching import pages as public_cache
 from statuspage.models import MaintenanceWindow
 
 pytestmark = pytest.mark.django_db(transaction=True)

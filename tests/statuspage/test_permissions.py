@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from faq.models import FAQ
-from statuspage.permissions import STATUS_EDITORS
+from statuspage.security.permissions import STATUS_EDITORS
 from tests.factories import IncidentFactory, MaintenanceWindowFactory, ServiceFactory, UserFactory
 
 

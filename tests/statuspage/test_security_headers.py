@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 
 from faq.models import FAQ
-from statuspage import subscriptions
 from statuspage.models import Incident, MaintenanceWindow, Service, Subscriber
+from statuspage.subscriptions import services as subscriptions
 from tests.factories import IncidentFactory, UserFactory
 from tests.production import production_settings
 from tests.statuspage.test_database_down import database_down

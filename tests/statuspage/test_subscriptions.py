@@ -19,8 +19,9 @@ import urllib3.util.connection
 from django.core import mail
 from django.test import Client, TestCase
 
-from statuspage import services, subscriptions
+from statuspage import services
 from statuspage.models import MaintenanceWindow, Notification, Subscriber, Webhook
+from statuspage.subscriptions import services as subscriptions
 from tests.factories import MaintenanceWindowFactory, ServiceFactory
 
 NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
@@ -374,7 +375,7 @@ def test_a_refused_sender_bounces_nobody_and_is_logged_for_staff(
     _subscribers(client, smtp_relay, ["pat@example.com", "sam@example.com"])
     window = MaintenanceWindowFactory(services=[api])
     smtp_relay.sender = "550 5.7.1 Sender address rejected: not owned by user"
-    with caplog.at_level(logging.ERROR, logger="statuspage.subscriptions"):
+    with caplog.at_level(logging.ERROR, logger="statuspage.subscriptions.services"):
         _publish(window)
     rows = list(_update_rows())
     assert [(r.state, r.next_attempt_at) for r in rows] == [RETRY] * 2

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from statuspage.timefmt import describe_window
+from statuspage.common.times import describe_window
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from statuspage.mirror import export
+from statuspage.publishing.mirror import export
 
 
 class Command(BaseCommand):

@@ -14,8 +14,8 @@ from auditlog.registry import auditlog
 from django.apps import apps
 from django.conf import settings
 
-from statuspage.cache import DATABASE_ERRORS
-from statuspage.ratelimit import client_address
+from statuspage.caching.pages import DATABASE_ERRORS
+from statuspage.security.ratelimit import client_address
 
 # (model, options): m2m fields are listed to record their changes too; secrets are masked;
 # counters that every delivery attempt moves are left out, so the trail stays readable.

@@ -26,9 +26,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from statuspage import mailer, webhooks
-from statuspage.api import webhook_payload
-from statuspage.crossposting import plain_text as _plain
+from statuspage.common import mail as mailer
+from statuspage.common.times import describe_window
 from statuspage.models import (
     Incident,
     MaintenanceWindow,
@@ -39,11 +38,13 @@ from statuspage.models import (
     Subscriber,
     Webhook,
 )
-from statuspage.timefmt import describe_window
+from statuspage.outbox.channels import webhook as webhooks
+from statuspage.outbox.posts import plain_text as _plain
+from statuspage.publishing.api.views import webhook_payload
 
 logger = logging.getLogger(__name__)
 N = NotificationState
-SALT = "statuspage.subscriptions"
+SALT = "statuspage.subscriptions.services"
 CONFIRM_MAX_AGE = timedelta(days=7)
 MAX_ATTEMPTS = 8
 MAX_HOOK_FAILURES = 10

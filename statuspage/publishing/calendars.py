@@ -15,9 +15,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from statuspage.cache import public_page
-from statuspage.feeds import absolute, faq_url
+from statuspage.caching.pages import public_page
 from statuspage.models import MaintenanceStatus, MaintenanceWindow
+from statuspage.publishing.feeds import absolute, faq_url
 
 # Windows that ended longer ago than this drop out of the subscribed feed.
 RECENT = timedelta(days=90)

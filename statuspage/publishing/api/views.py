@@ -22,7 +22,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from faq.models import ImpactEntry
-from statuspage.cache import content_version, public_page
+from statuspage.caching.pages import content_version, public_page
 from statuspage.models import (
     CrossPost,
     CrossPostState,

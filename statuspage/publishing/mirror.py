@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from faq.models import FAQ
-from statuspage.cache import public_content_changed
+from statuspage.caching.pages import public_content_changed
 from statuspage.models import Incident, MaintenanceWindow, Service
 
 FIXED_PATHS = [

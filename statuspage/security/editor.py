@@ -31,7 +31,7 @@ from markdownx.settings import MARKDOWNX_IMAGE_MAX_SIZE, MARKDOWNX_MEDIA_PATH
 from markdownx.views import ImageUploadView, MarkdownifyView
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from statuspage.twofactor import verified_staff
+from statuspage.security.twofactor import verified_staff
 
 # What Pillow calls the formats we take, and the extension each is stored with.
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg"}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from statuspage import calendar, embeds, feeds
+from statuspage.publishing import calendars, embeds, feeds
 
 # Included at the site root, beside the status pages' `maintenance/<slug>/` and
 # `maintenance/<slug>/timeline/`: the `.ics` suffix and the `holding-page.html`
@@ -10,10 +10,10 @@ from statuspage import calendar, embeds, feeds
 urlpatterns = [
     path("history.atom", feeds.history_atom, name="history_atom"),
     path("history.rss", feeds.history_rss, name="history_rss"),
-    path("maintenance.ics", calendar.maintenance_ics, name="maintenance_ics"),
+    path("maintenance.ics", calendars.maintenance_ics, name="maintenance_ics"),
     path(
         "maintenance/<slug:slug>.ics",
-        calendar.maintenance_window_ics,
+        calendars.maintenance_window_ics,
         name="maintenance_window_ics",
     ),
     path("maintenance/<slug:slug>/holding-page.html", embeds.holding_page, name="holding_page"),

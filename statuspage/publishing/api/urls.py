@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from statuspage import api
+from statuspage.publishing.api import views as api
 
 app_name = "api"
 

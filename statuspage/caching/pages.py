@@ -30,7 +30,7 @@ each minute, because pages show relative times (“starts in 3 hours”, elapsed
 
 Signed-in readers, and anyone with a live session, bypass the shared cache and are
 told ``Cache-Control: private``; a session cookie the server does not know (made up,
-or expired) is an anonymous reader's. ``statuspage.middleware.PublicPagesMiddleware``
+or expired) is an anonymous reader's. ``statuspage.caching.middleware.PublicPagesMiddleware``
 sets the final caching headers, after the decorators that wrap ``public_page``.
 
 It also marks each such finished answer that every anonymous reader may be given

@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from statuspage import x
-from statuspage.markdown import render_markdown
+from statuspage.common.text import render_markdown
 from statuspage.models import CrossPost, CrossPostState, StatusUpdate
+from statuspage.outbox.channels import x
 
 S = CrossPostState
 FINISHED = (S.SENT, S.FAILED, S.SKIPPED, S.UNCONFIRMED)

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 
-from statuspage.cache import public_page
-from statuspage.markdown import render_markdown
+from statuspage.caching.pages import public_page
+from statuspage.common.text import render_markdown
 from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
 from statuspage.templatetags.status import event_time, window_times
 

@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from statuspage.cache import public_page
-from statuspage.feeds import absolute, faq_url
+from statuspage.caching.pages import public_page
 from statuspage.models import (
     ACTIVE_MAINTENANCE_STATUSES,
     Incident,
     MaintenanceWindow,
     Service,
 )
+from statuspage.publishing.feeds import absolute, faq_url
 from statuspage.selectors import overall_indicator
 
 # By Statuspage indicator: shields.io's hues, darkened so white text keeps a 4.5:1 contrast.

@@ -8,7 +8,7 @@ from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
-from statuspage.cache import (
+from statuspage.caching.pages import (
     CACHE_KIND,
     DATABASE_ERRORS,
     PRIVATE,
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 class PublicPagesMiddleware:
-    """Finish what ``statuspage.cache.public_page`` marked, after every view decorator.
+    """Finish what ``statuspage.caching.pages.public_page`` marked, after every view decorator.
 
     * a page shared by anonymous readers gets ``PUBLIC_CACHE_CONTROL`` unless the
       view or a decorator around it (the API, the embeds) set its own;
@@ -35,7 +35,7 @@ class PublicPagesMiddleware:
       would let its length give the secret away (BREACH); a shared page has no secret.
 
     A finished page that every anonymous reader may be given is marked for
-    ``statuspage.wsgi.FinishedAnswers`` (``statuspage.cache.mark_finished``).
+    ``statuspage.wsgi.FinishedAnswers`` (``statuspage.caching.pages.mark_finished``).
 
     Any other view that meets an unreachable database (forms, sign-in, the admin,
     every POST) answers ``503`` with ``Retry-After`` instead of a ``500``.
