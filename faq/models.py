@@ -74,6 +74,14 @@ class FAQ(models.Model):
         return self.is_published
 
 
+def published_faq(window: MaintenanceWindow) -> "FAQ | None":
+    """The window's FAQ if readers may see it, else None: the one rule for every page,
+    the API, the feeds and the calendar. Uses the FAQ loaded with the window
+    (``select_related("faq")``) when it was."""
+    faq = getattr(window, "faq", None)  # a window may have no FAQ
+    return faq if faq is not None and faq.is_published else None
+
+
 class SectionKind(models.TextChoices):
     PROSE = "prose", "Prose"
     CHECKLIST = "checklist", "Checklist of what to do"

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from faq import notifications, selectors, services
 from faq.forms import CommentForm, ModerationForm
 from faq.models import FAQ, Comment, ImpactLevel
-from statuspage.caching import pages as cache
+from statuspage.caching import query
 from statuspage.caching.pages import public_page
 from statuspage.security import ratelimit
 
@@ -32,10 +32,10 @@ def _faq_context(request, slug: str, **extra) -> dict:
 
 # What the entry finder and the thread's pages read from the address.
 FAQ_QUERY = {
-    "service": cache.slug,
-    "level": cache.one_of(*ImpactLevel.values),
-    "q": cache.words(100),
-    "comments": cache.page_number,
+    "service": query.slug,
+    "level": query.one_of(*ImpactLevel.values),
+    "q": query.words(100),
+    "comments": query.page_number,
 }
 
 

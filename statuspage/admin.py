@@ -1,10 +1,12 @@
-from django import forms
+"""The admin of the status core: services and groups, maintenance windows, incidents and
+their updates, with the one-step update form and the lifecycle actions."""
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,24 +15,19 @@ from django.utils.html import format_html
 from markdownx.admin import MarkdownxModelAdmin
 
 from statuspage import services
-from statuspage.forms import StatusUpdateForm, add_service_errors
+from statuspage.common.forms import add_service_errors
+from statuspage.forms import StatusUpdateForm
 from statuspage.models import (
-    CrossPost,
-    CrossPostState,
     Incident,
     IncidentStatus,
     MaintenanceStatus,
     MaintenanceWindow,
-    Notification,
     Service,
     ServiceGroup,
     StatusUpdate,
-    Subscriber,
-    Webhook,
 )
-from statuspage.outbox import posts as crossposting
 from statuspage.outbox.channels import x
-from statuspage.subscriptions import services as subscriptions
+from statuspage.outbox.models import CrossPost
 
 admin.site.site_header = f"{settings.SITE_NAME}: staff"
 admin.site.site_title = settings.SITE_NAME
@@ -74,9 +71,8 @@ class UpdateInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return (
-            super().get_queryset(request).select_related("author").prefetch_related("cross_posts")
-        )
+        posts = Prefetch("messages", queryset=CrossPost.objects.all(), to_attr="posts")
+        return super().get_queryset(request).select_related("author").prefetch_related(posts)
 
     @admin.display(description="On X")
     def on_x(self, update) -> str:
@@ -85,7 +81,7 @@ class UpdateInline(admin.TabularInline):
 
 def cross_post_summary(update) -> str:
     """The cross-post's state, link or error, as staff need to see it."""
-    rows = list(update.cross_posts.all())
+    rows = update.posts
     if not rows:
         return "—" if update.published_at else "Not until published"
     row = rows[0]
@@ -169,7 +165,7 @@ class EventAdmin(MarkdownxModelAdmin):
             "form": form,
             "adminform": helpers.AdminForm(form, _update_fieldsets(form), {}),
             "media": self.media + form.media,
-            "x_missing": x.missing_credentials(),
+            "x_missing": x.CHANNEL.missing_settings(),
             "preview_url": reverse(
                 f"admin:statuspage_{self.model._meta.model_name}_x_preview", args=[event.pk]
             ),
@@ -183,7 +179,7 @@ class EventAdmin(MarkdownxModelAdmin):
         event = self._event_or_404(request, object_id)
         status = request.POST.get("status") or event.status
         label = dict(type(event)._meta.get_field("status").choices).get(status, status)
-        text = crossposting.compose(
+        text = x.compose(
             event=event,
             body=request.POST.get("body", ""),
             status_label=label,
@@ -202,16 +198,6 @@ class EventAdmin(MarkdownxModelAdmin):
                 self.message_user(request, f"“{event}”: {' '.join(error.messages)}", messages.ERROR)
             else:
                 self.message_user(request, f"“{event}” is now {to}.", messages.SUCCESS)
-
-
-def _tell_subscribers(event, form, *, moved: bool) -> None:
-    """Announce an event when it is first published, and a window when it moves."""
-    if not event.published_at:
-        return
-    if "published_at" in form.changed_data and form.initial.get("published_at") is None:
-        transaction.on_commit(lambda: subscriptions.notify_announced(event=event))
-    elif moved:
-        transaction.on_commit(lambda: subscriptions.notify_moved(window=event))
 
 
 def _update_fieldsets(form) -> list:
@@ -271,11 +257,8 @@ class MaintenanceWindowAdmin(EventAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        moved = change and {"scheduled_start", "scheduled_end"} & set(form.changed_data)
-        if moved:
-            obj.sequence += 1  # calendars replace a moved window only when this rises
-        super().save_model(request, obj, form, change)
-        _tell_subscribers(obj, form, moved=moved)
+        was_published = change and form.initial.get("published_at") is not None
+        services.event_save(event=obj, changed=set(form.changed_data), was_published=was_published)
 
     actions = [
         _maintenance_action(MaintenanceStatus.IN_PROGRESS, "Start the selected maintenance"),
@@ -312,8 +295,8 @@ class IncidentAdmin(EventAdmin):
         return ["status"] if obj is None else ["status", "resolved_at"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        _tell_subscribers(obj, form, moved=False)
+        was_published = change and form.initial.get("published_at") is not None
+        services.event_save(event=obj, changed=set(form.changed_data), was_published=was_published)
 
     @admin.action(description="Resolve the selected incidents", permissions=["transition"])
     def resolve(self, request, queryset):
@@ -356,111 +339,3 @@ class StatusUpdateAdmin(MarkdownxModelAdmin):
         for update in queryset:
             services.update_publish(update=update)
         self.message_user(request, "Published.", messages.SUCCESS)
-
-
-class ConfirmSentForm(forms.Form):
-    url = forms.URLField(label="Link of the post on X", assume_scheme="https")
-
-
-@admin.register(CrossPost)
-class CrossPostAdmin(admin.ModelAdmin):
-    """The X outbox: what went out, what waits, what failed and why."""
-
-    list_display = ["update", "state", "attempts", "next_attempt_at", "link", "last_error"]
-    list_filter = ["state", "channel"]
-    list_select_related = ["update__maintenance", "update__incident"]
-    readonly_fields = [
-        "update",
-        "channel",
-        "state",
-        "text",
-        "attempts",
-        "last_error",
-        "next_attempt_at",
-        "sending_since",
-        "reply_to_id",
-        "remote_id",
-        "remote_url",
-        "sent_at",
-    ]
-    actions = ["send_again", "post_now", "confirm_sent"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description="On X")
-    def link(self, row) -> str:
-        return format_html('<a href="{}">view</a>', row.remote_url) if row.remote_url else ""
-
-    def _requeue(self, request, queryset, states) -> None:
-        for row in queryset.select_related("update"):
-            if row.state not in states:
-                self.message_user(request, f"{row}: left as it is.", messages.WARNING)
-                continue
-            crossposting.crosspost_retry(row=row)
-            self.message_user(request, f"{row.update}: queued for X again.", messages.SUCCESS)
-
-    @admin.action(description="Retry: send failed or unchecked posts again", permissions=["change"])
-    def send_again(self, request, queryset):
-        self._requeue(request, queryset, {CrossPostState.FAILED, CrossPostState.UNCONFIRMED})
-
-    @admin.action(description="Post now: send skipped posts", permissions=["change"])
-    def post_now(self, request, queryset):
-        if missing := x.missing_credentials():
-            self.message_user(
-                request, f"X is still off: set {', '.join(missing)} first.", messages.ERROR
-            )
-            return
-        self._requeue(request, queryset, {CrossPostState.SKIPPED})
-
-    @admin.action(description="Mark as sent (found on X)", permissions=["change"])
-    def confirm_sent(self, request, queryset):
-        form = ConfirmSentForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid() or queryset.count() != 1:
-            context = {
-                **self.admin_site.each_context(request),
-                "title": "Which post on X is it?",
-                "rows": queryset,
-                "form": form,
-                "opts": self.model._meta,
-            }
-            return TemplateResponse(request, "admin/statuspage/confirm_sent.html", context)
-        try:
-            crossposting.crosspost_confirm_sent(row=queryset.get(), url=form.cleaned_data["url"])
-        except ValueError as error:
-            self.message_user(request, str(error), messages.ERROR)
-        return None
-
-
-@admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "confirmed_at", "unsubscribed_at", "bounced_at", "created_at"]
-    list_filter = [
-        ("confirmed_at", admin.EmptyFieldListFilter),
-        ("bounced_at", admin.EmptyFieldListFilter),
-    ]
-    search_fields = ["email"]
-    filter_horizontal = ["services"]
-    readonly_fields = ["confirmed_at", "unsubscribed_at", "bounced_at", "created_at"]
-
-
-@admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
-    list_display = ["url", "email", "confirmed_at", "disabled_at", "failures"]
-    search_fields = ["url", "email"]
-    filter_horizontal = ["services"]
-    readonly_fields = ["confirmed_at", "disabled_at", "disabled_reason", "failures", "created_at"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """The e-mail and webhook outbox."""
-
-    list_display = ["topic", "channel", "subscriber", "webhook", "state", "attempts", "last_error"]
-    list_filter = ["state", "channel"]
-    list_select_related = ["subscriber", "webhook"]
-    search_fields = ["topic", "subscriber__email", "webhook__url"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

@@ -1,22 +1,46 @@
+"""The statuspage app: one Django app (label ``statuspage``, one set of tables) whose code
+is in packages by concern. Django looks for models in ``statuspage.models`` and admin pages
+in ``statuspage.admin`` only; the packages' own are named here, once.
+"""
+
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.module_loading import module_has_submodule
+
+# Packages with models or admin pages of their own, in the order their models import.
+PACKAGES = ["subscriptions", "outbox", "security"]
 
 
 class StatuspageConfig(AppConfig):
     name = "statuspage"
     verbose_name = "Status"
 
-    def ready(self) -> None:
-        from statuspage.caching import pages as cache
-        from statuspage.publishing import mirror
-        from statuspage.security import audit, permissions
-        from statuspage.security import sessions as staff
+    def import_models(self) -> None:
+        super().import_models()
+        self._import_from_packages("models")
 
-        cache.connect_signals()
+    def ready(self) -> None:
+        from statuspage.caching import pages, version
+        from statuspage.publishing import mirror
+        from statuspage.security import audit, permissions, sessions
+        from statuspage.subscriptions import receivers
+
+        self._import_from_packages("admin")
+        version.connect_signals()
+        pages.connect_signals()
         mirror.connect_signals()
         permissions.connect_signals()
-        staff.connect_signals()
+        sessions.connect_signals()
+        receivers.connect_signals()
         audit.register_models()
+
+    def _import_from_packages(self, submodule: str) -> None:
+        for package in PACKAGES:
+            module = import_module(f"{self.name}.{package}")
+            if module_has_submodule(module, submodule):
+                import_module(f"{self.name}.{package}.{submodule}")
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -1,22 +1,13 @@
+"""The staff's one-step update form."""
+
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
-from django.core.exceptions import ValidationError
 from markdownx.widgets import AdminMarkdownxWidget
 
-from statuspage.models import MaintenanceStatus, MaintenanceWindow, Service, ServiceStatus
+from statuspage.models import MaintenanceStatus, MaintenanceWindow, ServiceStatus
 from statuspage.services import MAINTENANCE_TRANSITIONS
 
 NO_CHANGE = ""
-
-
-def add_service_errors(form, error: ValidationError, *, fallback: str | None = None) -> None:
-    """Show a service's ValidationError on the form: on its field if the form has it,
-    else on ``fallback`` or the form as a whole."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(fallback if fallback in form.fields else None, error)
 
 
 class StatusUpdateForm(forms.Form):
@@ -110,30 +101,3 @@ class StatusUpdateForm(forms.Form):
             for name, service in self.service_fields
             if self.cleaned_data.get(name)
         }
-
-
-class _ServicesField(forms.ModelMultipleChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(
-            queryset=Service.objects.select_related("group"),
-            required=False,
-            widget=forms.CheckboxSelectMultiple,
-            label="Only these services",
-            help_text="Choose none to hear about everything.",
-            **kwargs,
-        )
-
-
-class SubscribeForm(forms.Form):
-    email = forms.EmailField(label="Your e-mail address", max_length=254)
-    services = _ServicesField()
-
-
-class WebhookForm(forms.Form):
-    url = forms.URLField(label="Webhook address (https://)", max_length=500, assume_scheme="https")
-    email = forms.EmailField(label="Your e-mail address", help_text="To confirm it.")
-    services = _ServicesField()
-
-
-class ManageForm(forms.Form):
-    services = _ServicesField()

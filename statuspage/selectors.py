@@ -9,9 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
+from faq.models import CommentStatus
 from statuspage.models import (
-    CrossPost,
-    CrossPostState,
     Incident,
     IncidentImpact,
     MaintenanceWindow,
@@ -21,6 +20,7 @@ from statuspage.models import (
     StatusUpdate,
 )
 from statuspage.outbox.channels import x
+from statuspage.outbox.models import CrossPost, MessageState
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,11 @@ def active_events() -> dict:
     windows = (
         _with_services(MaintenanceWindow.objects.current())
         .select_related("faq")
-        .annotate(comment_count=Count("faq__comments", filter=Q(faq__comments__status="visible")))
+        .annotate(
+            comment_count=Count(
+                "faq__comments", filter=Q(faq__comments__status=CommentStatus.VISIBLE)
+            )
+        )
         .prefetch_related(published_updates(HOME_UPDATES))
         .order_by("scheduled_start")
     )
@@ -258,7 +262,7 @@ SOCIAL_POSTS = 100
 def social_page() -> dict:
     """Posts sent to X for current and recent events, grouped by event, newest first."""
     posts = (
-        CrossPost.objects.filter(state=CrossPostState.SENT)
+        CrossPost.objects.filter(state=MessageState.SENT)
         .select_related("update__maintenance", "update__incident")
         .order_by("-sent_at")[:SOCIAL_POSTS]
     )

@@ -20,9 +20,9 @@ from statuspage.models import (
     ServiceStatus,
     StatusUpdate,
 )
+from statuspage.outbox import services as outbox
 from statuspage.outbox.channels import x
-from statuspage.outbox.posts import compose, crosspost_queue
-from statuspage.subscriptions import services as subscriptions
+from statuspage.subscriptions import notices
 
 M = MaintenanceStatus
 # Target status -> the statuses it may be reached from.
@@ -143,8 +143,32 @@ def _announce(update: StatusUpdate) -> None:
     are for staff until the event is announced, and the links they would carry answer 404."""
     if not update.event.is_published:
         return
-    crosspost_queue(update=update)
-    subscriptions.notify_update(update=update)
+    outbox.post_queue(update=update)
+    notices.notify_update(update=update)
+
+
+@transaction.atomic
+def event_save(*, event: MaintenanceWindow | Incident, changed: set[str], was_published: bool):
+    """Save a window or incident as staff edited it in the admin (``changed``: the fields).
+
+    A window moved to new times raises its calendar sequence, so that calendars replace
+    their copy. Subscribers are told once the transaction commits: when the event is
+    first published, and when a published window moves.
+    """
+    moved = (
+        isinstance(event, MaintenanceWindow)
+        and event.pk is not None
+        and bool({"scheduled_start", "scheduled_end"} & changed)
+    )
+    if moved:
+        event.sequence += 1
+    event.save()
+    if not event.is_published:
+        return
+    if not was_published:
+        transaction.on_commit(lambda: notices.notify_announced(event=event))
+    elif moved:
+        transaction.on_commit(lambda: notices.notify_moved(window=event))
 
 
 def maintenance_transition(
@@ -197,7 +221,7 @@ def _check_transition(event, status: str) -> None:
 
 
 def _check_x_text(event, x_text: str, *, body: str, status: str) -> None:
-    text = compose(event=event, body=body, status_label=status, custom=x_text)
+    text = x.compose(event=event, body=body, status_label=status, custom=x_text)
     length = x.weighted_length(text)
     if length > x.LIMIT:
         _refuse(

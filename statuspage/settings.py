@@ -268,8 +268,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "statuspage.tasks.maintenance_advance_due",
         "schedule": 60.0,
     },
-    "crosspost-sweep": {"task": "statuspage.tasks.crosspost_sweep", "schedule": 60.0},
-    "notifications-deliver": {"task": "statuspage.tasks.notifications_deliver", "schedule": 60.0},
+    # The outbox's sweep: every due message, whatever its channel (statuspage/outbox/).
+    "outbox-deliver": {"task": "statuspage.tasks.notifications_deliver", "schedule": 60.0},
     "maintenance-reminders": {"task": "statuspage.tasks.maintenance_reminders", "schedule": 300.0},
     "sign-in-logs-prune": {"task": "statuspage.tasks.sign_in_logs_prune", "schedule": 86400.0},
     "rate-limits-prune": {"task": "statuspage.tasks.rate_limits_prune", "schedule": 3600.0},

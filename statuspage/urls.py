@@ -8,24 +8,13 @@ from django.views.generic import TemplateView
 
 from statuspage import views
 from statuspage.security import editor
+from statuspage.subscriptions import urls as subscription_urls
 
 status_patterns = [
     path("", views.home, name="home"),
     path("timeline/", views.home_timeline, name="home_timeline"),
     path("history/", views.history, name="history"),
     path("social/", views.social, name="social"),
-    path("subscribe/", views.subscribe, name="subscribe"),
-    path(
-        "subscriptions/confirm/<str:token>/",
-        views.subscription_confirm,
-        name="subscription_confirm",
-    ),
-    path("subscriptions/<str:token>/", views.subscription_manage, name="subscription_manage"),
-    path(
-        "subscriptions/<str:token>/unsubscribe/",
-        views.subscription_unsubscribe,
-        name="subscription_unsubscribe",
-    ),
     path("services/", views.services, name="services"),
     path("services/<slug:slug>/", views.service_detail, name="service_detail"),
     path("maintenance/<slug:slug>/", views.maintenance_detail, name="maintenance_detail"),
@@ -36,6 +25,7 @@ status_patterns = [
     ),
     path("incidents/<slug:slug>/", views.incident_detail, name="incident_detail"),
     path("incidents/<slug:slug>/timeline/", views.incident_timeline, name="incident_timeline"),
+    *subscription_urls.urlpatterns,
 ]
 
 urlpatterns = [

@@ -25,8 +25,8 @@ from faq.accounts import EmailAuthenticationForm, SignUpForm
 from faq.forms import CommentForm, ModerationForm
 from faq.models import Profile
 from statuspage.forms import StatusUpdateForm
-from statuspage.models import Subscriber
-from statuspage.subscriptions import services as subscriptions
+from statuspage.subscriptions import tokens
+from statuspage.subscriptions.models import Subscriber
 from tests.factories import (
     CommentFactory,
     FAQFactory,
@@ -193,7 +193,7 @@ def test_subscribe_by_email_and_by_webhook(anonymous, fresh, public_dns, faq, da
 def test_manage_a_subscription(anonymous, faq, data):
     subscriber, _ = Subscriber.objects.get_or_create(email="pat@example.com")
     services = [str(pk) for pk in faq.window.services.values_list("pk", flat=True)]
-    token = subscriptions.token_for(subscriber)
+    token = tokens.token_for(subscriber)
     send(anonymous, f"/subscriptions/{token}/", data.draw(_with_services(
         arbitrary(), "services", services
     )))  # fmt: skip

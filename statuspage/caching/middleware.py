@@ -10,7 +10,6 @@ from django.utils.cache import patch_cache_control
 
 from statuspage.caching.pages import (
     CACHE_KIND,
-    DATABASE_ERRORS,
     PRIVATE,
     PUBLIC_CACHE_CONTROL,
     SHARED,
@@ -19,6 +18,7 @@ from statuspage.caching.pages import (
     mark_finished,
     service_unavailable,
 )
+from statuspage.common.db import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class PublicPagesMiddleware:
       would let its length give the secret away (BREACH); a shared page has no secret.
 
     A finished page that every anonymous reader may be given is marked for
-    ``statuspage.wsgi.FinishedAnswers`` (``statuspage.caching.pages.mark_finished``).
+    ``caching.front.FinishedAnswers`` (``caching.pages.mark_finished``).
 
     Any other view that meets an unreachable database (forms, sign-in, the admin,
     every POST) answers ``503`` with ``Retry-After`` instead of a ``500``.

@@ -1,70 +1,53 @@
 """Public pages: conditional GETs, a shared response cache and a last good copy for outages.
 
 Every view of the public site is wrapped in ``public_page``. For anonymous readers
-(no session or messages cookie) it
+(no live session, no messages cookie) it
 
-* answers conditional GETs with ``304`` from one cached content version, no SQL;
+* answers conditional GETs with ``304`` from the content version (``caching.version``)
+  and the minute, no SQL;
 * serves the rendered page from Django's cache, keyed by (content version, minute,
-  full path with query string), so a hit runs no SQL either. A page that is not
-  there is rendered once: the first request takes a short lock in the cache and
-  the others wait up to ``LOCK_WAIT`` seconds for its copy;
+  path with the query parameters the page reads, ``caching.query``), so a hit runs no
+  SQL either. A page that is not there is rendered once: the first request takes a
+  short lock in the cache and the others wait up to ``LOCK_WAIT`` seconds for its copy;
 * keeps, per path without a query string, a last good copy for ``LAST_GOOD_COPY_DAYS``
   (each render starts the time again). While the database is unreachable the page is
   answered from it, with a notice (HTML) or an ``X-Served-Stale`` header; an address
   with a query string (a filter, a page of comments) answers from its path's copy; a
-  page never rendered before answers ``503``.
+  page never rendered before answers ``503``. Last good copies are as many as the site
+  has public pages.
 
-A page reads only the query parameters it declares (``public_page(query=...)``), each
-checked by a normaliser; the others are dropped before the view runs, so they change
-neither the page nor its cache key, and readers cannot fill the cache with made-up
-addresses. Last good copies, kept only for addresses without a query string, are as
-many as the site has public pages.
-
-Every write to what readers see replaces the version once its transaction commits,
-so every page's ETag and cache key change together: publishing anything re-renders
-every public page (one render each, on its next request). Models say what readers see
-with a ``shown_to_readers()`` method; a write that was not and is not shown to readers
-(a draft, a held comment, a subscriber, an outbox row) leaves the version alone, so
-ETags tell nobody when staff save unpublished work. The ETag and the key also change
-each minute, because pages show relative times (“starts in 3 hours”, elapsed time).
-
-Signed-in readers, and anyone with a live session, bypass the shared cache and are
-told ``Cache-Control: private``; a session cookie the server does not know (made up,
-or expired) is an anonymous reader's. ``statuspage.caching.middleware.PublicPagesMiddleware``
-sets the final caching headers, after the decorators that wrap ``public_page``.
-
-It also marks each such finished answer that every anonymous reader may be given
-(``mark_finished``), for ``statuspage.wsgi.FinishedAnswers`` to keep as it leaves
-Django and give again, in front of Django, until the version or the minute changes.
+The ETag and the key change with the version and each minute, because pages show
+relative times (“starts in 3 hours”, elapsed time). Signed-in readers, and anyone with
+a live session, bypass the shared cache and are told ``Cache-Control: private``; a
+session cookie the server does not know (made up, or expired) is an anonymous reader's.
+``caching.middleware.PublicPagesMiddleware`` sets the final caching headers, after the
+decorators that wrap ``public_page``. It also marks each finished answer that every
+anonymous reader may be given (``mark_finished``), for ``caching.front`` to keep as it
+leaves Django and give again, in front of Django, until the version or the minute changes.
 """
 
 import hashlib
 import logging
-import re
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial, wraps
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
-from django.db.utils import InterfaceError, OperationalError
-from django.dispatch import Signal
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.utils.http import quote_etag
 from django.views.decorators.http import condition
 
-logger = logging.getLogger(__name__)
+from statuspage.caching import query as query_module
+from statuspage.caching import store
+from statuspage.caching.query import Normaliser
+from statuspage.caching.version import content_version, public_content_changed
+from statuspage.common.db import DATABASE_ERRORS
 
-VERSION_KEY = "public-content-version"
-# What Django raises when the database cannot be reached (refused, dropped, closed).
-DATABASE_ERRORS = (OperationalError, InterfaceError)
+logger = logging.getLogger(__name__)
 
 # For CDNs and browsers; views, or decorators around public_page, may set their own.
 PUBLIC_CACHE_CONTROL = "public, max-age=15, stale-while-revalidate=60, stale-if-error=86400"
@@ -83,97 +66,12 @@ STALE_HEADER = "X-Served-Stale"
 # Worked out again for each response, never replayed from the cache.
 UNSTORED_HEADERS = {"content-length", "etag", "last-modified"}
 
-# Where mark_finished tells statuspage.wsgi that Django's answer may be kept (WSGI environ).
+# Where mark_finished tells caching.front that Django's answer may be kept (WSGI environ).
 FINISHED_MARK = "statuspage.finished"
 
 # How PublicPagesMiddleware finishes a response: the attribute and its values.
 CACHE_KIND = "public_page_cache"
 SHARED, PRIVATE, STALE, UNAVAILABLE = "shared", "private", "stale", "unavailable"
-
-
-# --- the cache, never fatal ------------------------------------------------------------------
-
-
-def _cache_call(method: str, *args, default=None, **kwargs):
-    """``cache.<method>(...)``, or ``default`` if the cache (Redis) cannot be reached."""
-    try:
-        return getattr(cache, method)(*args, **kwargs)
-    except Exception:
-        logger.warning("Cache %s failed; carrying on without it", method, exc_info=True)
-        return default
-
-
-# --- the content version ---------------------------------------------------------------------
-
-
-# Sent once a transaction that changed what readers see has committed (the static mirror
-# listens); sender is None.
-public_content_changed = Signal()
-
-
-def content_version() -> int:
-    """Nanoseconds since the epoch of the last change to public content."""
-    version = _cache_call("get", VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        _cache_call("add", VERSION_KEY, version, timeout=None)
-    return version
-
-
-def bump_content_version() -> None:
-    _cache_call("set", VERSION_KEY, time.time_ns(), timeout=None)
-    # A transaction has just committed, so the database is back: render again at once.
-    _cache_call("delete", DATABASE_DOWN_KEY)
-    public_content_changed.send(sender=None)
-
-
-def _shown(instance) -> bool:
-    shown_to_readers = getattr(instance, "shown_to_readers", None)
-    return shown_to_readers is not None and shown_to_readers()
-
-
-def _was_shown(sender, instance, signal, **kwargs) -> None:
-    """Before a save or a delete: whether readers saw the row as it was stored (publishing
-    a draft, hiding a comment and deleting a page all change what they see)."""
-    if not hasattr(instance, "shown_to_readers") or instance.pk is None:
-        return
-    if signal is pre_delete:
-        instance._was_shown_to_readers = instance.shown_to_readers()
-    elif not instance.shown_to_readers():  # shown now: the version changes anyway
-        stored = sender._base_manager.filter(pk=instance.pk).first()
-        instance._was_shown_to_readers = stored is not None and stored.shown_to_readers()
-
-
-def _changed(sender, instance, signal, **kwargs) -> None:
-    """After a save, a delete or a many-to-many change: a new version once the transaction
-    commits, if readers saw the row before or see it now."""
-    if kwargs.get("action", "post").startswith("pre"):
-        return
-    shown = getattr(instance, "_was_shown_to_readers", False)
-    if not shown and signal is not post_delete:  # a deleted row's relations may be gone
-        shown = _shown(instance)
-    if shown:
-        _bump_after_commit()
-
-
-def _bump_after_commit() -> None:
-    """A new version once the current transaction commits: once, however many rows it
-    writes (an admin save writes dozens, and each bump re-renders every page)."""
-    connection = transaction.get_connection()
-    # Django keeps callbacks with the savepoints they were registered in, and drops them
-    # if one rolls back: one of ours from this same block will run, or go, with this change.
-    block = set(connection.savepoint_ids)
-    waiting = ((sids, callback) for sids, callback, _ in connection.run_on_commit)
-    if connection.in_atomic_block and (block, bump_content_version) in waiting:
-        return
-    transaction.on_commit(bump_content_version)
-
-
-def connect_signals() -> None:
-    for signal in (pre_save, pre_delete):
-        signal.connect(_was_shown, dispatch_uid=f"content-version-{signal}")
-    for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(_changed, dispatch_uid=f"content-version-{signal}")
 
 
 # --- who shares --------------------------------------------------------------------------------
@@ -239,7 +137,7 @@ def _copy_key(request) -> str:
 def _last_good_copy(request) -> dict | None:
     """This path's last good copy, unless it is older than ``LAST_GOOD_COPY_DAYS`` (the
     cache's own expiry frees the memory; this says what may still be served)."""
-    entry = _cache_call("get", _copy_key(request))
+    entry = store.call("get", _copy_key(request))
     oldest = time.time() - settings.LAST_GOOD_COPY_DAYS * 86400
     return entry if entry is not None and entry["rendered_at"] >= oldest else None
 
@@ -269,7 +167,7 @@ def _wait_for(key: str, lock: str) -> dict | None:
     deadline = time.monotonic() + LOCK_WAIT
     while time.monotonic() < deadline:
         time.sleep(LOCK_POLL)
-        found = _cache_call("get_many", [key, lock], default={})
+        found = store.call("get_many", [key, lock], default={})
         if key in found:
             return found[key]
         if lock not in found:  # the render ended without a page to share
@@ -287,7 +185,7 @@ class _KnownDown(Exception):
 def _raise_if_known_down(request) -> bool:
     """Raise _KnownDown if the database failed moments ago and this page has a copy;
     return whether it failed moments ago."""
-    if (_cache_call("get", DATABASE_DOWN_KEY) or 0) <= time.time():
+    if (store.call("get", DATABASE_DOWN_KEY) or 0) <= time.time():
         return False
     entry = _last_good_copy(request)
     if entry is not None:
@@ -298,12 +196,12 @@ def _raise_if_known_down(request) -> bool:
 def _render_shared(view, request, *args, **kwargs):
     """The page from the shared cache, or rendered once while other requests wait for it."""
     key = _response_key(request)
-    entry = _cache_call("get", key)
+    entry = store.call("get", key)
     if entry is not None:
         return _from_entry(entry)
     known_down = _raise_if_known_down(request)
     lock = f"{key}:lock"
-    owner = _cache_call("add", lock, 1, timeout=LOCK_TIMEOUT, default=True)
+    owner = store.call("add", lock, 1, timeout=LOCK_TIMEOUT, default=True)
     if not owner:
         entry = _wait_for(key, lock)
         if entry is not None:
@@ -317,16 +215,16 @@ def _render_shared(view, request, *args, **kwargs):
         raise
     else:
         if known_down:  # it answered: the database is back, for every page
-            _cache_call("delete", DATABASE_DOWN_KEY)
+            store.call("delete", DATABASE_DOWN_KEY)
         entry = _entry(request, response)
         if entry is not None:
-            _cache_call("set", key, entry, timeout=RESPONSE_TIMEOUT)
+            store.call("set", key, entry, timeout=RESPONSE_TIMEOUT)
             if not request.META.get("QUERY_STRING"):
                 timeout = settings.LAST_GOOD_COPY_DAYS * 86400
-                _cache_call("set", _copy_key(request), entry, timeout=timeout)
+                store.call("set", _copy_key(request), entry, timeout=timeout)
     finally:
         if owner:
-            _cache_call("delete", lock)
+            store.call("delete", lock)
     return response
 
 
@@ -386,10 +284,19 @@ def service_unavailable(request) -> HttpResponse:
     return response
 
 
+def _database_is_back(sender, **kwargs) -> None:
+    """A transaction has just committed, so the database is back: render again at once."""
+    store.call("delete", DATABASE_DOWN_KEY)
+
+
+def connect_signals() -> None:
+    public_content_changed.connect(_database_is_back, dispatch_uid="database-is-back")
+
+
 def _mark_database_down() -> None:
     # Until when, in the value: the cache's own expiry only cleans up after it.
     until = time.time() + DATABASE_RETRY_SECONDS
-    _cache_call("set", DATABASE_DOWN_KEY, until, timeout=DATABASE_RETRY_SECONDS + 1)
+    store.call("set", DATABASE_DOWN_KEY, until, timeout=DATABASE_RETRY_SECONDS + 1)
 
 
 def _database_failed(request, error: Exception) -> HttpResponse:
@@ -406,47 +313,6 @@ def _database_failed(request, error: Exception) -> HttpResponse:
 
 
 # --- what a page reads from its address ---------------------------------------------------------
-
-MAX_PAGE_NUMBER = 10_000
-_SLUG = re.compile(r"[-\w]{1,100}")
-
-Normaliser = Callable[[str], str | None]
-
-
-def page_number(value: str) -> str | None:
-    """A page number, as the view reads it (“007” is 7); anything else is dropped."""
-    return str(int(value)) if value.isdigit() and 0 < int(value) <= MAX_PAGE_NUMBER else None
-
-
-def slug(value: str) -> str | None:
-    return value if _SLUG.fullmatch(value) else None
-
-
-def one_of(*choices: str) -> Normaliser:
-    return lambda value: value if value in choices else None
-
-
-def words(limit: int) -> Normaliser:
-    """Free text, its spaces collapsed, at most ``limit`` characters."""
-    return lambda value: " ".join(value.split())[:limit] or None
-
-
-def _read_only(request, query: dict[str, Normaliser]) -> None:
-    """Leave in the request only the parameters the page reads, normalised, in one order.
-
-    The rest change neither the page (its links to sign in copy the address) nor its
-    cache keys. A page that reads nothing from its address ignores every query string.
-    """
-    kept = []
-    for name, normalise in query.items():
-        value = request.GET.get(name)
-        if value is not None and (value := normalise(value)) is not None:
-            kept.append((name, value))
-    canonical = urlencode(kept)
-    if canonical != request.META.get("QUERY_STRING", ""):
-        request.META["QUERY_STRING"] = canonical
-        request.GET = QueryDict(canonical)
-
 
 # --- the decorator -----------------------------------------------------------------------------
 
@@ -470,7 +336,7 @@ def public_page(view=None, *, query: dict[str, Normaliser] | None = None):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        _read_only(request, reads)
+        query_module.keep_read(request, reads)
         if request.method not in {"GET", "HEAD"}:
             return conditional(request, *args, **kwargs)
         try:
@@ -490,12 +356,12 @@ def public_page(view=None, *, query: dict[str, Normaliser] | None = None):
     return wrapped
 
 
-# --- finished answers, for statuspage.wsgi ----------------------------------------------------
+# --- finished answers, for caching.front -------------------------------------------------------
 
 
 def mark_finished(request, response) -> None:
     """Mark a finished ``200`` or ``304`` that every anonymous reader may be given, for
-    ``statuspage.wsgi.FinishedAnswers``: its stamp, validators and body, in the environ."""
+    ``caching.front.FinishedAnswers``: its stamp, validators and body, in the environ."""
     if (
         request.method != "GET"
         or getattr(response, CACHE_KIND, None) != SHARED

@@ -1,11 +1,14 @@
-"""The one Markdown renderer: staff Markdown in, sanitised HTML out.
+"""The one Markdown renderer: staff Markdown in, sanitised HTML out; and its plain text.
 
 The admin preview (django-markdownx, via ``MARKDOWNX_MARKDOWNIFY_FUNCTION``)
 and every public page call ``render_markdown``, so what staff preview is what
 readers get, and nothing that nh3's allow-list rejects reaches a page.
+``plain_text`` gives the words alone, for posts and e-mails.
 """
 
+import re
 from functools import lru_cache
+from html import unescape
 
 import markdown
 import nh3
@@ -48,3 +51,13 @@ def render_markdown(text: str) -> str:
     # as three paragraphs. The second pass parses the first one's output as a browser
     # would, so what we serve is what readers' browsers build.
     return _sanitise(_sanitise(html))
+
+
+_BLOCK_END = re.compile(r"<br\s*/?>|</(p|li|h\d|blockquote|pre|tr|td|th)>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(markdown_text: str) -> str:
+    """The words without markup: blocks end with a space, inline tags just go."""
+    html = _BLOCK_END.sub(" ", render_markdown(markdown_text))
+    return " ".join(unescape(_TAG.sub("", html)).split())

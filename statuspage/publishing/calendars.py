@@ -16,8 +16,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from statuspage.caching.pages import public_page
+from statuspage.common.links import absolute
 from statuspage.models import MaintenanceStatus, MaintenanceWindow
-from statuspage.publishing.feeds import absolute, faq_url
+from statuspage.publishing.feeds import faq_url
 
 # Windows that ended longer ago than this drop out of the subscribed feed.
 RECENT = timedelta(days=90)

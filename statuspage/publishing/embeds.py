@@ -17,13 +17,14 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from statuspage.caching.pages import public_page
+from statuspage.common.links import absolute
 from statuspage.models import (
     ACTIVE_MAINTENANCE_STATUSES,
     Incident,
     MaintenanceWindow,
     Service,
 )
-from statuspage.publishing.feeds import absolute, faq_url
+from statuspage.publishing.feeds import faq_url
 from statuspage.selectors import overall_indicator
 
 # By Statuspage indicator: shields.io's hues, darkened so white text keeps a 4.5:1 contrast.

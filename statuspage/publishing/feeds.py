@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 
+from faq.models import published_faq
 from statuspage.caching.pages import public_page
+from statuspage.common.links import absolute
 from statuspage.common.text import render_markdown
 from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
 from statuspage.templatetags.status import event_time, window_times
@@ -36,11 +38,6 @@ class Entry:
     category: str
 
 
-def absolute(path: str) -> str:
-    """``path`` on the public site, as readers elsewhere (feed readers, calendars) need it."""
-    return f"{settings.SITE_URL}{path}"
-
-
 def _tag(kind: str, pk: int, created: datetime) -> str:
     """An RFC 4151 tag URI: stable even if the event's slug or the page layout changes."""
     host = urlsplit(settings.SITE_URL).hostname
@@ -48,9 +45,9 @@ def _tag(kind: str, pk: int, created: datetime) -> str:
 
 
 def faq_url(window: MaintenanceWindow) -> str | None:
-    """The absolute URL of the window's FAQ, if it has a published one."""
-    faq = getattr(window, "faq", None)  # a window may have no FAQ at all
-    return absolute(faq.get_absolute_url()) if faq and faq.is_published else None
+    """The absolute URL of the window's FAQ, if readers may see it."""
+    faq = published_faq(window)
+    return absolute(faq.get_absolute_url()) if faq else None
 
 
 def _update_entry(update: StatusUpdate) -> Entry:

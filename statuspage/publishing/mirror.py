@@ -16,9 +16,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from faq.models import FAQ
-from statuspage.caching.pages import public_content_changed
+from statuspage.caching.version import public_content_changed
 from statuspage.models import Incident, MaintenanceWindow, Service
 
+QUEUED_KEY = "mirror-refresh-queued"
 FIXED_PATHS = [
     "/",
     "/history/",
@@ -100,10 +101,10 @@ def _refresh_soon(sender, **kwargs) -> None:
     """After a committed change of what readers see: rewrite the mirror, soon."""
     if not settings.STATIC_MIRROR_DIR:
         return
-    from statuspage.tasks import mirror_refresh
+    from statuspage.publishing.tasks import mirror_refresh
 
     # Transactions close together make one refresh when a worker does it.
-    if settings.CELERY_TASK_ALWAYS_EAGER or cache.add("mirror-refresh-queued", 1, 30):
+    if settings.CELERY_TASK_ALWAYS_EAGER or cache.add(QUEUED_KEY, 1, 30):
         mirror_refresh.apply_async(countdown=0 if settings.CELERY_TASK_ALWAYS_EAGER else 5)
 
 

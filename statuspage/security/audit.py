@@ -14,7 +14,7 @@ from auditlog.registry import auditlog
 from django.apps import apps
 from django.conf import settings
 
-from statuspage.caching.pages import DATABASE_ERRORS
+from statuspage.common.db import DATABASE_ERRORS
 from statuspage.security.ratelimit import client_address
 
 # (model, options): m2m fields are listed to record their changes too; secrets are masked;
@@ -26,7 +26,7 @@ TRACKED = [
     ("statuspage.Incident", {"m2m_fields": {"services"}}),
     ("statuspage.StatusUpdate", {}),
     ("statuspage.ServiceChange", {}),
-    ("statuspage.CrossPost", {"include_fields": ["update", "state", "text", "remote_url"]}),
+    ("statuspage.CrossPost", {"include_fields": ["update", "state", "body", "remote_url"]}),
     ("statuspage.Subscriber", {"m2m_fields": {"services"}}),
     (
         "statuspage.Webhook",

@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from statuspage.models import RateLimitHit
+from statuspage.security.models import RateLimitHit
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 # Rows are kept as long as the longest period a rate may name.

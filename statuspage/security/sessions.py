@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import logout, user_logged_in
 from django.shortcuts import render
 
-from statuspage.caching.pages import DATABASE_ERRORS
+from statuspage.common.db import DATABASE_ERRORS
 
 LAST_SEEN = "last_seen"
 # Activity is written to the session at most this often: a write per signed-in

@@ -19,8 +19,6 @@ from playwright.sync_api import expect
 
 from faq.models import FAQ, CommentStatus, ImpactLevel, Profile
 from statuspage.models import (
-    CrossPost,
-    CrossPostState,
     Incident,
     IncidentImpact,
     IncidentStatus,
@@ -28,6 +26,7 @@ from statuspage.models import (
     MaintenanceWindow,
     ServiceStatus,
 )
+from statuspage.outbox.models import CrossPost, MessageState
 from statuspage.selectors import INDICATORS
 from tests.factories import (
     CommentFactory,
@@ -121,8 +120,9 @@ def every_status(transactional_db, demo):
         update = StatusUpdateFactory(maintenance=window, display_at=now, published_at=now)
     CrossPost.objects.create(
         update=update,
-        text="Cancelled: the upgrade will not go ahead. #maint",
-        state=CrossPostState.SENT,
+        channel="x",
+        body="Cancelled: the upgrade will not go ahead. #maint",
+        state=MessageState.SENT,
         remote_url="https://x.com/dotmailer/status/1",
         sent_at=now,
     )

@@ -44,7 +44,9 @@ ENDPOINTS = {
     "scheduled-maintenances/active.json": "ScheduledMaintenancesResponse",
 }
 OPENAPI = json.loads(
-    (Path(settings.BASE_DIR) / "statuspage" / "publishing" / "api" / "openapi.json").read_text(encoding="utf-8")
+    (Path(settings.BASE_DIR) / "statuspage" / "publishing" / "api" / "openapi.json").read_text(
+        encoding="utf-8"
+    )
 )
 # services+groups; the latest change to any event; incidents; their services; their updates;
 # the updates' service changes; their posts on X; the same five for windows (with FAQs); the

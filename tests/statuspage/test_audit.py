@@ -6,8 +6,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import TestCase
 
 from faq.models import Comment, CommentStatus
-from statuspage.models import MaintenanceWindow, Service, ServiceStatus, Subscriber, Webhook
+from statuspage.models import MaintenanceWindow, Service, ServiceStatus
 from statuspage.security.permissions import STATUS_EDITORS
+from statuspage.subscriptions.models import Subscriber, Webhook
 from tests.admin_forms import form_data
 from tests.factories import (
     FAQFactory,

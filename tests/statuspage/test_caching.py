@@ -18,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 
 from statuspage import selectors, services
 from statuspage.caching import pages as public_cache
-from statuspage.models import Incident, MaintenanceWindow, Subscriber
+from statuspage.models import Incident, MaintenanceWindow
+from statuspage.subscriptions.models import Subscriber
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ from django.test import TestCase
 from twitter_text import parse_tweet
 
 from statuspage import services
-from statuspage.models import CrossPost
+from statuspage.outbox.models import CrossPost
 from tests.factories import MaintenanceWindowFactory
 
 TWEETS = "https://api.twitter.com/2/tweets"
@@ -123,7 +123,7 @@ def test_an_unchecked_post_is_marked_sent_with_its_link(staff_client, window, x_
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.update_post(event=window, author=None, body="Started.", cross_post=False)
     update = window.updates.get()
-    row = CrossPost.objects.create(update=update, text="Started.", state="unconfirmed")
+    row = CrossPost.objects.create(update=update, channel="x", body="Started.", state="unconfirmed")
     data = {"action": "confirm_sent", "_selected_action": [row.pk]}
     assert (
         "Which post on X is it?"

@@ -15,25 +15,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import TestCase
 
-from statuspage import services, tasks
-from statuspage.models import (
-    CrossPost,
-    CrossPostState,
-    IncidentStatus,
-    MaintenanceStatus,
-    StatusUpdate,
-)
+from statuspage import services
+from statuspage.models import IncidentStatus, MaintenanceStatus, StatusUpdate
+from statuspage.outbox import tasks
 from statuspage.outbox.channels import x
-from statuspage.outbox.posts import (
-    STALE_SENDING,
-    compose,
-    crosspost_retry,
-    crosspost_sweep,
-    retry_delay,
-)
+from statuspage.outbox.channels.x import compose
+from statuspage.outbox.models import CrossPost, MessageState
+from statuspage.outbox.services import deliver_due, message_retry
 from tests.factories import IncidentFactory, MaintenanceWindowFactory, StaffFactory
 
-S = CrossPostState
+S = MessageState
+STALE_SENDING = x.CHANNEL.stale_after
+retry_delay = x.CHANNEL.backoff.delay
 M = MaintenanceStatus
 URL = "https://api.twitter.com/2/tweets"
 NOW = datetime(2030, 6, 1, 10, 0, tzinfo=UTC)
@@ -98,9 +91,10 @@ def publish(event, author, body, **kwargs) -> StatusUpdate:
         return services.update_post(event=event, author=author, body=body, **kwargs)
 
 
-def sweep() -> list[int]:
+def sweep() -> int:
+    """The outbox's sweep, as beat runs it every minute; returns how many it sent."""
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return crosspost_sweep()
+        return deliver_due()
 
 
 def row_of(update: StatusUpdate) -> CrossPost:
@@ -138,7 +132,7 @@ def test_published_update_is_posted_once_with_link_hashtag_and_oauth(
     body = sent_body(rsps.calls[0])
     assert set(body) == {"text"}  # no reply: the first post of the thread
     text = body["text"]
-    assert text == row.text
+    assert text == row.body
     assert "We are moving the database to new servers." in text
     assert "Database upgrade — In progress:" in text
     assert f"{link(window, settings)} #maint" in text
@@ -172,7 +166,7 @@ def test_an_api_base_url_sends_the_same_request_there(rsps, author, window, sett
     assert (row.state, row.remote_id) == (S.SENT, "2002")
     assert len(rsps.calls) == 1  # nothing went to api.twitter.com: it is not registered
     request = rsps.calls[0].request
-    assert sent_body(rsps.calls[0]) == {"text": row.text}
+    assert sent_body(rsps.calls[0]) == {"text": row.body}
     assert request.headers["Authorization"].startswith("OAuth ")
     assert request.req_kwargs["timeout"] == x.TIMEOUT_SECONDS
 
@@ -199,14 +193,14 @@ def test_rate_limit_waits_for_xs_reset_time_then_sends(rsps, clock, author, wind
     assert len(rsps.calls) == 1
 
     clock.move_to(reset - timedelta(seconds=1))
-    assert sweep() == []
-    assert tasks.crosspost_send.delay(row.pk).get() == "not due"
+    assert sweep() == 0
+    assert tasks.outbox_send.delay(row.pk).get() == "not due"
     row.refresh_from_db()
     assert row.state == S.PENDING
     assert len(rsps.calls) == 1
 
     clock.move_to(reset + timedelta(seconds=1))
-    assert sweep() == [row.pk]
+    sweep()
     row.refresh_from_db()
     assert (row.state, row.remote_id, row.attempts, row.last_error) == (S.SENT, "1001", 2, "")
     assert len(rsps.calls) == 2
@@ -242,23 +236,23 @@ def test_server_errors_retry_after_30_then_60_seconds(rsps, clock, author, windo
     assert len(rsps.calls) == 1
 
     clock.move_to(NOW + timedelta(seconds=29))
-    assert sweep() == []
+    assert sweep() == 0
     assert len(rsps.calls) == 1
 
     second_try = NOW + timedelta(seconds=30)
     clock.move_to(second_try)
-    assert sweep() == [row.pk]
+    sweep()
     row.refresh_from_db()
     assert (row.state, row.attempts) == (S.PENDING, 2)
     assert row.next_attempt_at == second_try + retry_delay(2) == second_try + timedelta(seconds=60)
     assert len(rsps.calls) == 2
 
     clock.move_to(second_try + timedelta(seconds=59))
-    assert sweep() == []
+    assert sweep() == 0
     assert len(rsps.calls) == 2
 
     clock.move_to(second_try + timedelta(seconds=60))
-    assert sweep() == [row.pk]
+    sweep()
     row.refresh_from_db()
     assert (row.state, row.attempts, row.remote_id, row.last_error) == (S.SENT, 3, "1001", "")
     assert len(rsps.calls) == 3
@@ -280,8 +274,8 @@ def test_duplicate_content_fails_for_good(rsps, clock, author, window):
     assert len(rsps.calls) == 1
 
     clock.move_to(NOW + timedelta(hours=1))
-    assert sweep() == []
-    assert tasks.crosspost_send.delay(row.pk).get() == "nothing to do"
+    assert sweep() == 0
+    assert tasks.outbox_send.delay(row.pk).get() == "nothing to do"
     row.refresh_from_db()
     assert row.state == S.FAILED
     assert len(rsps.calls) == 1
@@ -324,7 +318,7 @@ def test_refusals_fail_without_retry(rsps, clock, author, window, status, kwargs
     assert len(rsps.calls) == 1
 
     clock.move_to(NOW + timedelta(hours=1))
-    assert sweep() == []
+    assert sweep() == 0
     assert len(rsps.calls) == 1
 
 
@@ -352,7 +346,7 @@ def test_timeouts_and_connection_errors_retry_then_send(rsps, clock, author, win
     assert len(rsps.calls) == 1
 
     clock.move_to(NOW + timedelta(seconds=30))
-    assert sweep() == [row.pk]
+    sweep()
     row.refresh_from_db()
     assert (row.state, row.attempts, row.remote_id) == (S.SENT, 2, "1001")
     assert len(rsps.calls) == 2
@@ -368,10 +362,10 @@ def test_a_task_delivered_again_after_sending_posts_nothing(rsps, author, window
     assert row.state == S.SENT
     assert len(rsps.calls) == 1
 
-    assert tasks.crosspost_send.delay(row.pk).get() == "nothing to do"
+    assert tasks.outbox_send.delay(row.pk).get() == "nothing to do"
     with TestCase.captureOnCommitCallbacks(execute=True):
-        tasks.crosspost_send.delay(row.pk)
-    assert sweep() == []
+        tasks.outbox_send.delay(row.pk)
+    assert sweep() == 0
 
     row.refresh_from_db()
     assert (row.state, row.remote_id, row.attempts) == (S.SENT, "1001", 1)
@@ -383,7 +377,7 @@ def test_two_deliveries_in_the_same_commit_post_once(rsps, author, window):
     with TestCase.captureOnCommitCallbacks(execute=True):
         update = services.update_post(event=window, author=author, body="Work has begun.")
         pk = row_of(update).pk
-        transaction.on_commit(lambda: tasks.crosspost_send.delay(pk))
+        transaction.on_commit(lambda: tasks.outbox_send.delay(pk))
     row = row_of(update)
     assert (row.state, row.attempts) == (S.SENT, 1)
     assert len(rsps.calls) == 1
@@ -410,9 +404,9 @@ def test_row_left_sending_by_a_dead_worker_is_not_posted_blindly(rsps, author, w
     assert timedelta(minutes=2) > STALE_SENDING
 
     if delivery == "sweep":
-        assert sweep() == [row.pk]
+        sweep()
     else:
-        assert tasks.crosspost_send.delay(row.pk).get() == "needs checking"
+        assert tasks.outbox_send.delay(row.pk).get() == "needs checking"
 
     row.refresh_from_db()
     assert row.state == S.UNCONFIRMED
@@ -420,8 +414,8 @@ def test_row_left_sending_by_a_dead_worker_is_not_posted_blindly(rsps, author, w
     assert len(rsps.calls) == 0
 
     # It stays for staff to check: neither the sweep nor another delivery posts it.
-    assert sweep() == []
-    assert tasks.crosspost_send.delay(row.pk).get() == "nothing to do"
+    assert sweep() == 0
+    assert tasks.outbox_send.delay(row.pk).get() == "nothing to do"
     assert len(rsps.calls) == 0
 
 
@@ -429,8 +423,8 @@ def test_row_being_sent_right_now_is_left_alone(rsps, author, window):
     answer_ok(rsps)
     row = _left_sending(window, author, since=timedelta(seconds=5))
 
-    assert tasks.crosspost_send.delay(row.pk).get() == "being sent"
-    assert sweep() == []
+    assert tasks.outbox_send.delay(row.pk).get() == "being sent"
+    assert sweep() == 0
 
     row.refresh_from_db()
     assert (row.state, row.sending_since, row.last_error) == (
@@ -463,7 +457,7 @@ def test_updates_written_while_x_is_down_go_out_once_in_order_as_a_thread(
     assert [r.state for r in CrossPost.objects.order_by("pk")] == [S.PENDING] * 4
     failed_calls = len(rsps.calls)
     assert failed_calls == 4  # one attempt per hour, all for the first update
-    assert {sent_body(call)["text"] for call in rsps.calls} == {rows[0].text}
+    assert {sent_body(call)["text"] for call in rsps.calls} == {rows[0].body}
     assert all(call.response.status_code == 503 for call in rsps.calls)
 
     # X is back.
@@ -486,7 +480,7 @@ def test_updates_written_while_x_is_down_go_out_once_in_order_as_a_thread(
     assert len(rsps.calls) == failed_calls + 4
     posted = [sent_body(call) for call in rsps.calls[failed_calls:]]
     assert all(call.response.status_code == 201 for call in rsps.calls[failed_calls:])
-    assert [p["text"] for p in posted] == [r.text for r in rows]
+    assert [p["text"] for p in posted] == [r.body for r in rows]
     for (_, body), p in zip(plan, posted, strict=True):
         assert body in p["text"]
     assert "reply" not in posted[0]
@@ -504,7 +498,7 @@ def test_an_update_edited_after_posting_is_not_posted_again(rsps, clock, author,
     update.body = "Work has begun (corrected)."
     update.save()
     clock.move_to(NOW + timedelta(hours=1))
-    assert sweep() == []
+    assert sweep() == 0
 
     row = row_of(update)
     assert (row.state, row.remote_id) == (S.SENT, "1001")
@@ -518,9 +512,9 @@ def test_drafts_never_create_a_cross_post(rsps, clock, author, window):
     assert not CrossPost.objects.exists()
 
     clock.move_to(NOW + timedelta(hours=1))
-    assert sweep() == []
+    assert sweep() == 0
     draft.delete()
-    assert sweep() == []
+    assert sweep() == 0
     assert not CrossPost.objects.exists()
     assert len(rsps.calls) == 0
 
@@ -533,7 +527,7 @@ def test_no_cross_post_when_turned_off_or_without_hashtag(rsps, author, window):
     assert quiet.published_at is not None
     assert untagged.published_at is not None
     assert not CrossPost.objects.exists()
-    assert sweep() == []
+    assert sweep() == 0
     assert len(rsps.calls) == 0
 
 
@@ -543,7 +537,7 @@ def test_a_published_update_deleted_before_its_task_ran_posts_nothing(rsps, auth
     pk = row_of(update).pk
     update.delete()
     assert not CrossPost.objects.exists()
-    assert tasks.crosspost_send.delay(pk).get() == "nothing to do"
+    assert tasks.outbox_send.delay(pk).get() == "nothing to do"
     assert len(rsps.calls) == 0
 
 
@@ -563,14 +557,14 @@ def test_without_credentials_the_row_is_skipped_then_sent_on_retry(
     for name in x.CREDENTIALS:
         assert name in row.last_error
     assert len(rsps.calls) == 0
-    assert sweep() == []
+    assert sweep() == 0
     assert len(rsps.calls) == 0
 
     for name in x.CREDENTIALS:
         setattr(settings, name, f"dummy-{name.lower()}")
     clock.move_to(NOW + timedelta(minutes=5))
     with TestCase.captureOnCommitCallbacks(execute=True):
-        crosspost_retry(row=row)
+        message_retry(message=row)
 
     row.refresh_from_db()
     assert (row.state, row.remote_id, row.last_error) == (S.SENT, "1001", "")
@@ -636,7 +630,7 @@ def test_custom_x_text_is_used_as_written(rsps, author, window, settings):
 
     answer_ok(rsps)
     update = publish(window, author, "The long story.", status=M.IN_PROGRESS, x_text=f"  {custom} ")
-    assert row_of(update).text == expected
+    assert row_of(update).body == expected
     assert sent_body(rsps.calls[0]) == {"text": expected}
     assert len(rsps.calls) == 1
 
@@ -646,7 +640,7 @@ def test_custom_x_text_of_exactly_280_is_accepted(rsps, author, window, settings
     size = next(n for n in range(1, 300) if x.weighted_length("a" * n + tail) == x.LIMIT)
     answer_ok(rsps)
     update = publish(window, author, "Body.", x_text="a" * size)
-    assert x.weighted_length(row_of(update).text) == x.LIMIT
+    assert x.weighted_length(row_of(update).body) == x.LIMIT
     assert row_of(update).state == S.SENT
     assert len(rsps.calls) == 1
 
@@ -742,7 +736,7 @@ def test_interleaved_events_written_while_x_is_down_keep_their_own_threads(
         rows.append(row_of(publish(event, author, body, status=status)))
     failed_calls = len(rsps.calls)
     # Only each thread's first post was tried; the others wait their turn.
-    assert {sent_body(call)["text"] for call in rsps.calls} == {rows[0].text, rows[1].text}
+    assert {sent_body(call)["text"] for call in rsps.calls} == {rows[0].body, rows[1].body}
 
     rsps.remove(responses.POST, URL)
     for post_id in range(4001, 4007):
@@ -765,9 +759,9 @@ def test_interleaved_events_written_while_x_is_down_keep_their_own_threads(
     }
     assert len(posted) == 6  # six different posts, none twice
     for thread in (rows[0::2], rows[1::2]):
-        ids = [posted[r.text][0] for r in thread]
+        ids = [posted[r.body][0] for r in thread]
         assert [r.remote_id for r in thread] == ids
-        assert [posted[r.text][1] for r in thread] == [None, ids[0], ids[1]]
+        assert [posted[r.body][1] for r in thread] == [None, ids[0], ids[1]]
     assert {r.remote_id for r in rows[0::2]}.isdisjoint(r.reply_to_id for r in rows[1::2])
 
 

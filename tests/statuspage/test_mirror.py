@@ -75,7 +75,7 @@ def test_a_configured_mirror_is_refreshed_after_a_publish(demo, tmp_path, settin
 
 
 def test_one_save_of_many_rows_refreshes_the_mirror_once(demo, tmp_path, settings, monkeypatch):
-    from statuspage import tasks
+    from statuspage.publishing import tasks
 
     settings.STATIC_MIRROR_DIR = str(tmp_path / "mirror")
     exports = []

@@ -12,7 +12,7 @@ from django.core import mail
 from django.test import TestCase
 
 from statuspage import services
-from statuspage.models import Subscriber
+from statuspage.subscriptions.models import Subscriber
 from tests.factories import MaintenanceWindowFactory, ServiceFactory
 
 NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)

@@ -13,8 +13,9 @@ import pytest
 from django.test import Client
 
 from faq.models import FAQ
-from statuspage.models import Incident, MaintenanceWindow, Service, Subscriber
-from statuspage.subscriptions import services as subscriptions
+from statuspage.models import Incident, MaintenanceWindow, Service
+from statuspage.subscriptions import tokens
+from statuspage.subscriptions.models import Subscriber
 from tests.factories import IncidentFactory, UserFactory
 from tests.production import production_settings
 from tests.statuspage.test_database_down import database_down
@@ -233,7 +234,7 @@ def test_signing_in_sets_a_secure_httponly_lax_session_cookie(site):
 
 def test_the_messages_cookie_is_secure_httponly_and_lax(site, client):
     subscriber = Subscriber.objects.create(email="pat@example.com")
-    manage = f"/subscriptions/{subscriptions.token_for(subscriber)}/"
+    manage = f"/subscriptions/{tokens.token_for(subscriber)}/"
     response = client.post(manage, {"services": [Service.objects.first().pk]}, secure=True)
     assert response.status_code == 302
     _assert_cookie_flags(response.cookies["messages"])

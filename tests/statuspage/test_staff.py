@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from faq.models import Profile
-from statuspage import tasks
+from statuspage.security import tasks
 from tests.factories import StaffFactory, UserFactory
 
 ADMIN_LOGIN = "/admin/login/"

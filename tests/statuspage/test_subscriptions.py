@@ -20,8 +20,12 @@ from django.core import mail
 from django.test import Client, TestCase
 
 from statuspage import services
-from statuspage.models import MaintenanceWindow, Notification, Subscriber, Webhook
-from statuspage.subscriptions import services as subscriptions
+from statuspage.models import MaintenanceWindow
+from statuspage.outbox.channels import email as email_channel
+from statuspage.outbox.models import Notification
+from statuspage.outbox.services import deliver_due
+from statuspage.subscriptions import notices, tokens
+from statuspage.subscriptions.models import Subscriber, Webhook
 from tests.factories import MaintenanceWindowFactory, ServiceFactory
 
 NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
@@ -182,7 +186,7 @@ def test_one_click_unsubscribe(db, client, api):
 
 def test_manage_page_changes_services(db, client, api, forums):
     subscriber = _subscribe(client)
-    token = subscriptions.token_for(subscriber)
+    token = tokens.token_for(subscriber)
     page = client.get(f"/subscriptions/{token}/")
     assert "pat@example.com" in page.content.decode()
     client.post(f"/subscriptions/{token}/", {"services": [forums.pk]})
@@ -194,8 +198,8 @@ def test_manage_page_changes_services(db, client, api, forums):
 
 def test_pages_reached_by_a_secret_link_are_kept_by_no_cache(db, client, api):
     subscriber = _subscribe(client)
-    token = subscriptions.token_for(subscriber)
-    confirm = subscriptions.token_for(subscriber, services=[api])
+    token = tokens.token_for(subscriber)
+    confirm = tokens.token_for(subscriber, services=[api])
     answers = [
         client.get(f"/subscriptions/{token}/"),
         client.get(f"/subscriptions/confirm/{confirm}/"),
@@ -234,8 +238,8 @@ def test_announced_moved_reminded_and_completed(db, client, staff_client, api, c
     _committed(staff_client.post, f"/admin/statuspage/maintenancewindow/{window.pk}/change/", data)
     assert mail.outbox[-1].subject == "[dotMailer status] New date: Network upgrade"
     clock.move_to(datetime(2030, 5, 31, 13, tzinfo=UTC))
-    _committed(subscriptions.maintenance_reminders)
-    _committed(subscriptions.maintenance_reminders)  # twice: still one reminder
+    _committed(notices.maintenance_reminders)
+    _committed(notices.maintenance_reminders)  # twice: still one reminder
     assert [m.subject for m in mail.outbox].count(
         "[dotMailer status] Reminder: Network upgrade"
     ) == 1
@@ -253,7 +257,7 @@ def test_a_refused_address_is_marked_bounced_and_not_retried(db, client, api, mo
     def refuse(*args, **kwargs):
         raise smtplib.SMTPRecipientsRefused({subscriber.email: (550, b"No such user")})
 
-    monkeypatch.setattr(subscriptions.mailer, "send_text", refuse)
+    monkeypatch.setattr(email_channel.mail, "send_text", refuse)
     _committed(
         services.update_post, event=window, author=None, body="Started.", status="in_progress"
     )
@@ -271,7 +275,7 @@ def test_smtp_trouble_is_retried_then_given_up(db, client, api, monkeypatch, clo
     def down(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("gone away")
 
-    monkeypatch.setattr(subscriptions.mailer, "send_text", down)
+    monkeypatch.setattr(email_channel.mail, "send_text", down)
     _committed(
         services.update_post, event=window, author=None, body="Started.", status="in_progress"
     )
@@ -282,7 +286,7 @@ def test_smtp_trouble_is_retried_then_given_up(db, client, api, monkeypatch, clo
             break
         delays.append(row.next_attempt_at - datetime.now(UTC))
         clock.move_to(row.next_attempt_at)
-        _committed(subscriptions.deliver_due)
+        _committed(deliver_due)
         row.refresh_from_db()
     assert delays[:3] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
     assert (row.state, row.attempts) == ("failed", 8)
@@ -328,8 +332,8 @@ def test_a_rate_limited_sender_bounces_nobody_and_is_retried(db, client, api, cl
     assert _got_update(smtp_relay) == []
     smtp_relay.sender = None
     clock.move_to(NOW + timedelta(minutes=1))
-    _committed(subscriptions.deliver_due)
-    _committed(subscriptions.deliver_due)
+    _committed(deliver_due)
+    _committed(deliver_due)
     assert _got_update(smtp_relay) == FOUR
     assert {row.state for row in _update_rows()} == {"sent"}
 
@@ -346,7 +350,7 @@ def test_a_greylisted_address_is_retried_not_bounced(db, client, api, clock, smt
     assert _bounced() == []
     del smtp_relay.recipients["pat@example.com"]
     clock.move_to(row.next_attempt_at)
-    _committed(subscriptions.deliver_due)
+    _committed(deliver_due)
     assert _got_update(smtp_relay) == ["pat@example.com", "sam@example.com"]
 
 
@@ -362,7 +366,7 @@ def test_an_unknown_address_is_bounced_and_not_written_to_again(db, client, api,
     assert row.last_error == "The address was refused: 550 5.1.1 No such user"
     del smtp_relay.recipients["pat@example.com"]  # were the relay to take it now, still nothing
     clock.move_to(NOW + timedelta(hours=2))
-    _committed(subscriptions.deliver_due)
+    _committed(deliver_due)
     _publish(window, "completed")
     assert "pat@example.com" not in _got_update(smtp_relay) + _got_update(smtp_relay, "Completed")
     assert _got_update(smtp_relay, "Completed") == [sam.email]
@@ -375,7 +379,7 @@ def test_a_refused_sender_bounces_nobody_and_is_logged_for_staff(
     _subscribers(client, smtp_relay, ["pat@example.com", "sam@example.com"])
     window = MaintenanceWindowFactory(services=[api])
     smtp_relay.sender = "550 5.7.1 Sender address rejected: not owned by user"
-    with caplog.at_level(logging.ERROR, logger="statuspage.subscriptions.services"):
+    with caplog.at_level(logging.ERROR, logger="statuspage.outbox.channels.email"):
         _publish(window)
     rows = list(_update_rows())
     assert [(r.state, r.next_attempt_at) for r in rows] == [RETRY] * 2
@@ -389,7 +393,7 @@ def test_a_refused_sender_bounces_nobody_and_is_logged_for_staff(
     assert all("status@dotmailer.example" in e and "DEFAULT_FROM_EMAIL" in e for e in errors)
     smtp_relay.sender = None  # staff fixed the address
     clock.move_to(NOW + timedelta(minutes=1))
-    _committed(subscriptions.deliver_due)
+    _committed(deliver_due)
     assert _got_update(smtp_relay) == ["pat@example.com", "sam@example.com"]
 
 
@@ -417,7 +421,7 @@ def test_a_deferred_message_is_retried(db, client, api, clock, smtp_relay, answe
     assert (row.state, row.next_attempt_at) == RETRY
     smtp_relay.data = None
     clock.move_to(row.next_attempt_at)
-    _committed(subscriptions.deliver_due)
+    _committed(deliver_due)
     assert _got_update(smtp_relay) == ["pat@example.com"]
     assert _bounced() == []
 
@@ -432,7 +436,7 @@ def test_a_relay_that_went_away_is_tried_again(db, client, api, clock, smtp_rela
     assert row.last_error.startswith("ConnectionRefusedError")
     smtp_relay.start()
     clock.move_to(row.next_attempt_at)
-    _committed(subscriptions.deliver_due)
+    _committed(deliver_due)
     assert _got_update(smtp_relay) == ["pat@example.com"]
 
 
@@ -462,7 +466,7 @@ def test_mail_to_a_webhook_owner_follows_the_same_rules(
     smtp_relay.sender = smtp_relay.data = None
     smtp_relay.recipients.clear()
     clock.move_to(NOW + timedelta(minutes=1))
-    _committed(subscriptions.deliver_due)
+    _committed(deliver_due)
     got = [m.to[0] for m in smtp_relay.outbox if m.subject.endswith("Confirm your webhook")]
     assert got == (["ops@example.com"] if state == "pending" else [])
 
@@ -573,7 +577,7 @@ def test_webhook_failures_retry_with_back_off_then_succeed(db, api, clock):
         row = Notification.objects.get(webhook=hook)
         assert (row.state, row.next_attempt_at) == RETRY
         clock.move_to(row.next_attempt_at)
-        _committed(subscriptions.deliver_due)
+        _committed(deliver_due)
         assert len(receiver.calls) == 2
     row.refresh_from_db()
     hook.refresh_from_db()
@@ -680,8 +684,8 @@ def test_a_notification_is_sent_once_even_if_delivered_twice(db, client, api):
     update = _committed(
         services.update_post, event=window, author=None, body="Go.", status="in_progress"
     )
-    _committed(subscriptions.notify_update, update=update)
-    _committed(subscriptions.deliver_due)
+    _committed(notices.notify_update, update=update)
+    _committed(deliver_due)
     assert len(mail.outbox) == 1
 
 

@@ -10,8 +10,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import TestCase
 
-from statuspage.models import CrossPost, Notification, Subscriber, Webhook
 from statuspage.outbox.channels import x
+from statuspage.outbox.models import CrossPost, Notification
+from statuspage.subscriptions.models import Subscriber, Webhook
 from tests.factories import IncidentFactory, MaintenanceWindowFactory, ServiceFactory
 
 SECRET = "Internal: the primary ran out of disk, see ticket OPS-123"

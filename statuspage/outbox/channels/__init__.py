@@ -1,0 +1,22 @@
+"""The outbox's channels: one adapter module each, and this registry of them.
+
+Adding a channel is an adapter module (a ``Channel`` named ``CHANNEL``, see ``base``) and a
+line below. Adapters may import ``common`` and the models of what they send to; never the
+outbox's services or any view.
+"""
+
+from statuspage.outbox.channels import email, webhook, x
+from statuspage.outbox.channels.base import Channel
+
+CHANNELS: dict[str, Channel] = {
+    adapter.CHANNEL.name: adapter.CHANNEL
+    for adapter in (
+        x,
+        email,
+        webhook,
+    )
+}
+
+
+def channel_of(message) -> Channel:
+    return CHANNELS[message.channel]

@@ -1,4 +1,4 @@
-"""The one place that calls subscribers' webhooks: address checks, signing, POSTing.
+"""Webhooks: the one place that calls subscribers' webhooks (address checks, signing, POSTing).
 
 Only HTTPS addresses on the public internet, on a port in ``WEBHOOK_ALLOWED_PORTS``
 (443 unless configured), are allowed, checked when a hook is registered and again
@@ -21,6 +21,7 @@ import ipaddress
 import socket
 import sys
 import time
+from datetime import timedelta
 from urllib.parse import SplitResult, urlsplit
 
 import requests
@@ -30,6 +31,14 @@ from urllib3.connection import HTTPSConnection
 from urllib3.connectionpool import HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection
+
+from statuspage.outbox.channels.base import (
+    Backoff,
+    Channel,
+    Delivered,
+    PermanentError,
+    TemporaryError,
+)
 
 TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Statuspage-Signature"
@@ -70,14 +79,6 @@ EMBEDDING_IPV4 = tuple(
 
 class UnsafeAddress(ValueError):
     """The address is not HTTPS on an allowed port, or leads off the public internet."""
-
-
-class Gone(Exception):
-    """The receiver answered 410: it wants no more deliveries."""
-
-
-class DeliveryError(Exception):
-    """The delivery failed this time; it may work later."""
 
 
 def check_address(url: str) -> list[str]:
@@ -147,9 +148,13 @@ def signature(secret: str, body: bytes, timestamp: int) -> str:
 def deliver(*, url: str, secret: str, body: str) -> None:
     """POST ``body`` (JSON) to ``url``, connecting to the address just checked.
 
-    Raises Gone (410), DeliveryError (any other failure) or UnsafeAddress.
+    Raises PermanentError (a 410 Gone, an address that is not safe: the hook is refused)
+    or TemporaryError (anything else: the receiver may work later).
     """
-    pinned = check_address(url)[0]
+    try:
+        pinned = check_address(url)[0]
+    except UnsafeAddress as error:
+        raise PermanentError(str(error), recipient_refused=True) from error
     payload = body.encode()
     headers = {
         "Content-Type": "application/json",
@@ -163,11 +168,11 @@ def deliver(*, url: str, secret: str, body: str) -> None:
                 url, data=payload, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False
             )
     except requests.RequestException as error:
-        raise DeliveryError(f"Could not deliver: {type(error).__name__}") from error
+        raise TemporaryError(f"Could not deliver: {type(error).__name__}") from error
     if response.status_code == 410:
-        raise Gone("The receiver answered 410 Gone.")
+        raise PermanentError("The receiver answered 410 Gone.", recipient_refused=True)
     if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"The receiver answered {response.status_code}.")
+        raise TemporaryError(f"The receiver answered {response.status_code}.")
 
 
 class _PinnedHTTPSConnection(HTTPSConnection):
@@ -211,3 +216,26 @@ class _PinnedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"https": self.pool_class}
+
+
+def _send(message) -> Delivered:
+    hook = message.webhook
+    deliver(url=hook.url, secret=hook.secret, body=message.body)
+    return Delivered()
+
+
+def _refusal(message) -> str:
+    return "" if message.webhook.is_active else "The webhook is turned off."
+
+
+CHANNEL = Channel(
+    name="webhook",
+    label="Webhook",
+    send=_send,
+    refusal=_refusal,
+    # A minute, doubling, at most an hour apart, eight tries (the hook is turned off after
+    # ten failures in a row: statuspage.subscriptions.receivers).
+    backoff=Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1), attempts=8),
+    stale_after=timedelta(minutes=5),
+    resend_when_stale=True,
+)

@@ -1,60 +1,42 @@
-"""The one place that talks to X, through tweepy (OAuth 1.0a user context).
+"""X: progress posts of updates, one thread per event. The only module that uses tweepy.
 
-Everything else asks this module to ``post`` and gets back the new post's id,
-or a ``TemporaryError`` (try again later: rate limit, X's 5xx, timeouts,
-connection trouble) or a ``PermanentError`` (fix something first: credentials,
-permissions, duplicate or invalid content). tweepy's own rate-limit sleeping is
-off: a worker must never sleep for fifteen minutes inside a task.
-
-``X_API_BASE_URL`` (empty: X itself) sends the requests for X's API elsewhere,
-e.g. to a fake X on loopback in the production smoke test. tweepy's host is
-fixed in its code, so the URL is rewritten on the way into its session.
+A post is the update's words (or staff's own for X), a link to the event and its hashtag,
+at most X's 280 weighted characters. tweepy (OAuth 1.0a user context) posts it; its own
+rate-limit sleeping is off, as a worker must never sleep for fifteen minutes inside a
+task: a 429 is a ``TemporaryError`` at X's reset time. ``X_API_BASE_URL`` (empty: X
+itself) sends the requests elsewhere, e.g. to a fake X on loopback in the smoke test;
+tweepy's host is fixed in its code, so the address is rewritten on the way into its session.
 """
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import requests
 import tweepy
 from django.conf import settings
 from twitter_text import parse_tweet
 
+from statuspage.common.links import absolute
+from statuspage.common.text import plain_text
+from statuspage.outbox.channels.base import (
+    Backoff,
+    Channel,
+    Delivered,
+    PermanentError,
+    TemporaryError,
+)
+
 LIMIT = 280
 CREDENTIALS = ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 # X's API took this long at worst in its own status reports; longer means trouble.
 TIMEOUT_SECONDS = 20
 API_ROOT = "https://api.twitter.com/"  # where tweepy sends every API request
-
-
-class TemporaryError(Exception):
-    """X could not take the post now; ``retry_at`` says when it wants us back, if it said."""
-
-    def __init__(self, message: str, retry_at: datetime | None = None) -> None:
-        super().__init__(message)
-        self.retry_at = retry_at
-
-
-class PermanentError(Exception):
-    """X refused the post; sending it again unchanged would fail again."""
-
-
-@dataclass(frozen=True)
-class Post:
-    id: str
-    url: str
+ELLIPSIS = "…"
 
 
 def weighted_length(text: str) -> int:
     """X's count: links are 23, emoji and CJK characters 2, most others 1."""
     return parse_tweet(text).weightedLength
-
-
-def missing_credentials() -> list[str]:
-    return [name for name in CREDENTIALS if not getattr(settings, name, "")]
-
-
-def is_configured() -> bool:
-    return not missing_credentials()
 
 
 def post_url(post_id: str) -> str:
@@ -64,6 +46,44 @@ def post_url(post_id: str) -> str:
 
 def hashtag_url(hashtag: str) -> str:
     return f"https://x.com/hashtag/{hashtag.lstrip('#')}?f=live"
+
+
+def post_id_in(url: str) -> str:
+    """The id in a post's address (https://x.com/acme/status/123), or ""."""
+    match = re.search(r"/status/(\d+)", url)
+    return match[1] if match else ""
+
+
+# --- what is posted ------------------------------------------------------------------------
+
+
+def compose(*, event, body: str, status_label: str, custom: str = "") -> str:
+    """The post for an update: its words, then a link to the event and its hashtag.
+
+    Custom words are kept as written (the update form refuses them if too long); the
+    default summary is cut on a word boundary, with an ellipsis, to fit.
+    """
+    tail = f"\n\n{absolute(event.get_absolute_url())} {event.hashtag}".rstrip()
+    if custom.strip():
+        return custom.strip() + tail
+    words = f"{event.title} — {status_label}: {plain_text(body)}".split(" ")
+    text = " ".join(words) + tail
+    while weighted_length(text) > LIMIT and len(words) > 1:
+        words.pop()
+        text = " ".join(words).rstrip(" ,;:—-") + ELLIPSIS + tail
+    return text
+
+
+def compose_for(update) -> str:
+    return compose(
+        event=update.event,
+        body=update.body,
+        status_label=update.status_label,
+        custom=update.x_text,
+    )
+
+
+# --- how it is posted ----------------------------------------------------------------------
 
 
 def _client() -> tweepy.Client:
@@ -90,8 +110,12 @@ def _bounded(request, *, base_url: str):
     return bounded
 
 
-def post(text: str, *, reply_to: str | None = None) -> Post:
-    """Publish ``text`` on X, as a reply to post ``reply_to`` if given."""
+def post(text: str, *, reply_to: str | None = None) -> Delivered:
+    """Publish ``text`` on X, as a reply to post ``reply_to`` if given.
+
+    Raises TemporaryError (rate limit, X's 5xx, timeouts, connection trouble) or
+    PermanentError (credentials, permissions, duplicate or invalid content).
+    """
     try:
         response = _client().create_tweet(text=text, in_reply_to_tweet_id=reply_to)
     except tweepy.TooManyRequests as error:
@@ -102,16 +126,34 @@ def post(text: str, *, reply_to: str | None = None) -> Post:
         raise TemporaryError(f"X could not be reached: {type(error).__name__}") from error
     except tweepy.HTTPException as error:
         detail = "; ".join(error.api_messages) or error.response.reason
-        raise PermanentError(f"X refused it ({error.response.status_code}): {detail}") from error
+        message = f"X refused it ({error.response.status_code}): {detail}"
+        # X refuses a post with the text of one it has: an earlier try that timed out.
+        raise PermanentError(message, maybe_sent="duplicate" in detail.lower()) from error
     post_id = str(response.data["id"])
-    return Post(id=post_id, url=post_url(post_id))
-
-
-def is_duplicate(error: PermanentError) -> bool:
-    """X refused a post because it has one with the same text."""
-    return "duplicate" in str(error).lower()
+    return Delivered(remote_id=post_id, remote_url=post_url(post_id))
 
 
 def _reset_time(response) -> datetime | None:
     reset = response.headers.get("x-rate-limit-reset")
     return datetime.fromtimestamp(int(reset), tz=UTC) if reset and reset.isdigit() else None
+
+
+def _send(message) -> Delivered:
+    return post(message.body, reply_to=message.reply_to_id or None)
+
+
+CHANNEL = Channel(
+    name="x",
+    label="X",
+    send=_send,
+    # 30 s, 1, 2, 4, 8 minutes, then every 15 minutes, for as long as it takes.
+    backoff=Backoff(first=timedelta(seconds=30), longest=timedelta(minutes=15)),
+    # Longer than the task's hard time limit: a post "sending" this long lost its worker.
+    stale_after=timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30),
+    resend_when_stale=False,
+    threaded=True,
+    required_settings=CREDENTIALS,
+    compose=compose_for,
+    remote_id_in=post_id_in,
+    link_example="https://x.com/acme/status/123",
+)

@@ -1,0 +1,17 @@
+"""The cache, never fatal: Django's cache (Redis in production) called so that a cache that
+cannot be reached is carried on without, for the caching package alone to use."""
+
+import logging
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+
+def call(method: str, *args, default=None, **kwargs):
+    """``cache.<method>(...)``, or ``default`` if the cache (Redis) cannot be reached."""
+    try:
+        return getattr(cache, method)(*args, **kwargs)
+    except Exception:
+        logger.warning("Cache %s failed; carrying on without it", method, exc_info=True)
+        return default

@@ -1,0 +1,117 @@
+"""E-mail to subscribers and webhooks' owners, through the site's mail relay.
+
+Every 4xx answer of the relay is temporary (greylisting, rate limits, a full disk: "later",
+not "never"). Only a 5xx answer to the recipient (at RCPT TO) refuses the address; a 5xx
+answer to the message (at DATA) refuses this one message. A refused sender (at MAIL FROM)
+refuses nobody's address: it is retried, and a 5xx one is logged as an error, as
+``DEFAULT_FROM_EMAIL`` or the relay's login needs fixing.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from statuspage.common import mail
+from statuspage.outbox.channels.base import (
+    Backoff,
+    Channel,
+    Delivered,
+    PermanentError,
+    TemporaryError,
+)
+from statuspage.subscriptions import tokens
+
+logger = logging.getLogger(__name__)
+
+
+def _send(message) -> Delivered:
+    recipient = message.recipient
+    stop = tokens.link("subscription_unsubscribe", recipient)
+    headers = {
+        "List-Unsubscribe": f"<{stop}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    try:
+        mail.send_text(
+            to=recipient.email, subject=message.subject, body=message.body, headers=headers
+        )
+    except (smtplib.SMTPException, OSError) as error:
+        raise _sorted(message, error) from error
+    return Delivered()
+
+
+def _sorted(message, error: Exception) -> Exception:
+    """The outbox's error for a failed send, by where the relay said no and with what code."""
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return _sender_refused(message, error)
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and _permanent(error):
+        return PermanentError(f"The address was refused: {_reply(error)}", recipient_refused=True)
+    if isinstance(error, smtplib.SMTPDataError) and _permanent(error):
+        # A refusal of this message (its content, its size), not of the address.
+        return PermanentError(f"The mail relay refused this message: {_reply(error)}")
+    return TemporaryError(f"{type(error).__name__}: {_reply(error)}")
+
+
+def _sender_refused(message, error: smtplib.SMTPSenderRefused) -> TemporaryError:
+    """Retry mail whose sender the relay refused; a 5xx refusal is told to staff."""
+    if not _permanent(error):
+        return TemporaryError(f"The mail relay deferred our sender address: {_reply(error)}")
+    # Every recipient is refused alike until staff fix the setting or the login: nobody's
+    # address is refused for it, and the messages keep their retries meanwhile.
+    logger.error(
+        "The mail relay refused our sender address %s (%s): check DEFAULT_FROM_EMAIL and the "
+        "relay's login (EMAIL_HOST_USER); notification %s will be retried.",
+        error.sender,
+        _reply(error),
+        message.pk,
+    )
+    return TemporaryError(
+        f"The mail relay refused our sender address {error.sender} ({_reply(error)}): "
+        "check DEFAULT_FROM_EMAIL and the relay's login."
+    )
+
+
+def _replies(error: Exception) -> list[tuple[int, str]]:
+    """The relay's answers carried by ``error`` as (code, text); none if it said nothing."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = list(error.recipients.values())
+    elif isinstance(error, smtplib.SMTPResponseException):
+        answers = [(error.smtp_code, error.smtp_error)]
+    else:
+        return []
+    return [
+        (code, text.decode(errors="replace") if isinstance(text, bytes) else str(text))
+        for code, text in answers
+    ]
+
+
+def _permanent(error: Exception) -> bool:
+    """True when every answer is a 5xx, which the relay means for good (RFC 5321 4.2.1)."""
+    codes = [code for code, _ in _replies(error)]
+    return bool(codes) and all(500 <= code <= 599 for code in codes)
+
+
+def _reply(error: Exception) -> str:
+    """What the relay answered, as "550 5.1.1 No such user", for last_error and the log."""
+    return "; ".join(f"{code} {text}" for code, text in _replies(error)) or str(error)
+
+
+def _refusal(message) -> str:
+    # Asking to confirm goes even to an address that bounced: its owner asked to come back.
+    subscriber = message.subscriber
+    if subscriber and subscriber.bounced_at and not message.topic.startswith("confirm:"):
+        return "The address bounced earlier."
+    return ""
+
+
+CHANNEL = Channel(
+    name="email",
+    label="E-mail",
+    send=_send,
+    refusal=_refusal,
+    # A minute, doubling, at most an hour apart, eight tries.
+    backoff=Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1), attempts=8),
+    # An e-mail sent twice is a small harm; one never sent is a customer not told.
+    stale_after=timedelta(minutes=5),
+    resend_when_stale=True,
+)
