@@ -116,41 +116,31 @@ def _load_window(*, slug, start, status, announced, services, team) -> None:
     )
     faq.team.set(team)
     sections = {}
-    for position, number, heading, kind, body in seed.SECTIONS:
-        sections[position], _ = Section.objects.update_or_create(
+    for section in seed.SECTIONS:
+        sections[section.position], _ = Section.objects.update_or_create(
             faq=faq,
-            position=position,
+            position=section.position,
             defaults={
-                "number": number,
-                "heading": heading,
-                "kind": kind,
-                "body": dates.apply(body),
+                "number": section.number,
+                "heading": section.heading,
+                "kind": section.kind,
+                "body": dates.apply(section.body),
             },
         )
     by_number = {section.number: section for section in sections.values() if section.number}
-    for (
-        section_number,
-        number,
-        subject,
-        service,
-        level,
-        summary,
-        details,
-        advice,
-        after,
-    ) in seed.ENTRIES:
+    for entry in seed.ENTRIES:
         ImpactEntry.objects.update_or_create(
-            section=by_number[section_number],
-            number=number,
+            section=by_number[entry.section],
+            number=entry.number,
             defaults={
                 "faq": faq,
-                "subject": subject,
-                "service": services[service],
-                "level": level,
-                "summary": summary,
-                "details": details,
-                "advice": advice,
-                "afterwards": after,
+                "subject": entry.subject,
+                "service": services[entry.service],
+                "level": entry.level,
+                "summary": entry.summary,
+                "details": entry.details,
+                "advice": entry.advice,
+                "afterwards": entry.afterwards,
             },
         )
     _load_comments(faq=faq, posted=announced + timedelta(days=1))

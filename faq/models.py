@@ -1,5 +1,7 @@
 """Maintenance FAQs: numbered sections, per-service impact entries, the team, comments."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -217,6 +219,10 @@ class ImpactEntry(models.Model):
         return self.section.shown_to_readers()
 
 
+# The FAQ is what the page is for; the thread comes a page of threads at a time.
+THREADS_PER_PAGE = 20
+
+
 class CommentStatus(models.TextChoices):
     VISIBLE = "visible", "Visible"
     HELD = "held", "Held for review"
@@ -282,6 +288,12 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    thread_position = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Its thread's place among the FAQ's threads, from 1 (a reply has its "
+        "parent's); it says on which page of the thread a link finds it.",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -295,12 +307,38 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return f"{self.author_name} on {self.faq}"
 
-    def get_absolute_url(self) -> str:
-        from faq.selectors import thread_page_of  # selectors import this module
+    def save(self, *args, **kwargs) -> None:
+        if not self.thread_position:
+            # A new thread goes last (comment_post holds the FAQ's row meanwhile, so two
+            # posts cannot take one place); a reply joins its parent's.
+            last = self.faq.comments.filter(parent=None).aggregate(models.Max("thread_position"))
+            self.thread_position = (
+                self.parent.thread_position
+                if self.parent_id
+                else (last["thread_position__max"] or 0) + 1
+            )
+        super().save(*args, **kwargs)
 
-        page = thread_page_of(self)
+    def get_absolute_url(self) -> str:
+        """The FAQ's page of the thread that shows it, at the comment: no query needed."""
+        page = self.thread_page
         query = f"?comments={page}" if page > 1 else ""
         return f"{self.faq.get_absolute_url()}{query}#{self.anchor}"
+
+    @property
+    def thread_page(self) -> int:
+        return (max(self.thread_position, 1) - 1) // THREADS_PER_PAGE + 1
+
+    def editable_by(self, user) -> bool:
+        """Its author may change it for ``COMMENT_EDIT_MINUTES`` after posting, while shown
+        or held."""
+        window = timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
+        return (
+            user.is_authenticated
+            and self.author_id == user.pk
+            and self.status in {CommentStatus.VISIBLE, CommentStatus.HELD}
+            and timezone.now() - self.created_at <= window
+        )
 
     @property
     def anchor(self) -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from faq.models import Comment
 from statuspage.common import mail as mailer
+from statuspage.common.links import absolute
 
 UNSUBSCRIBE_SALT = "faq.reply-notifications"
 
@@ -52,7 +53,7 @@ def _tell_staff(comment: Comment) -> None:
         mailer.send(
             to=recipients,
             template="faq/email/new_comment",
-            context={"comment": comment, "url": settings.SITE_URL + comment.get_absolute_url()},
+            context={"comment": comment, "url": absolute(comment.get_absolute_url())},
         )
 
 
@@ -64,16 +65,14 @@ def _tell_customer(comment: Comment) -> None:
     profile = getattr(customer, "profile", None)
     if profile is None or not profile.notify_replies:
         return
-    stop = settings.SITE_URL + reverse(
-        "faq:stop_reply_mails", kwargs={"token": unsubscribe_token(customer)}
-    )
+    stop = absolute(reverse("faq:stop_reply_mails", kwargs={"token": unsubscribe_token(customer)}))
     mailer.send(
         to=[customer.email],
         template="faq/email/official_reply",
         context={
             "comment": comment,
             "customer": profile,
-            "url": settings.SITE_URL + comment.get_absolute_url(),
+            "url": absolute(comment.get_absolute_url()),
             "stop_url": stop,
         },
         headers={

@@ -3,12 +3,19 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
 
-from faq.models import FAQ, Comment, CommentStatus, ImpactEntry, ImpactLevel, Section
+from faq.models import (
+    FAQ,
+    THREADS_PER_PAGE,
+    Comment,
+    CommentStatus,
+    ImpactEntry,
+    ImpactLevel,
+    Section,
+)
 from faq.powers import CommentPowers, comment_powers
-from faq.services import can_edit
 from statuspage.models import Service
 
 
@@ -97,9 +104,6 @@ def faq_page(
     }
 
 
-THREADS_PER_PAGE = 20  # the FAQ is what the page is for; the thread comes a page at a time
-
-
 @dataclass(frozen=True)
 class ThreadPage:
     """One page of a thread: its top-level comments by position, oldest first."""
@@ -119,35 +123,29 @@ class ThreadPage:
         return self.number + 1 if self.number < self.count else None
 
 
-def thread_page_of(comment: Comment) -> int:
-    """The page of its thread that shows ``comment`` (replies sit under their parent)."""
-    root = comment.parent if comment.parent_id else comment
-    earlier = Comment.objects.filter(faq_id=root.faq_id, parent=None).filter(
-        Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk)
-    )
-    return earlier.count() // THREADS_PER_PAGE + 1
-
-
 def _comments(faq: FAQ, viewer, page: str | int | None = None) -> dict:
     """One page of the thread as ``viewer`` may see it: top-level comments oldest first,
     each with its replies. Three queries at any size: counts, the page, its replies.
 
     Readers see visible comments, and their own held ones; moderators see everything.
     A hidden or removed comment with visible replies stays as a placeholder. Pages are
-    cut from every top-level comment, seen or not, so that a comment's page (its link in
-    e-mails) is the same for everyone; a page may show fewer than ``THREADS_PER_PAGE``.
+    cut by threads' positions (``Comment.thread_position``), seen or not, so that a
+    comment's page (its link in e-mails) is the same for everyone and for good; a page
+    may show fewer than ``THREADS_PER_PAGE``.
     """
     counts = faq.comments.aggregate(
         top=Count("pk", filter=Q(parent=None)),
+        last=Max("thread_position", filter=Q(parent=None)),
         visible=Count("pk", filter=Q(status=CommentStatus.VISIBLE)),
     )
-    pages = max(1, -(-counts["top"] // THREADS_PER_PAGE))
+    pages = max(1, -(-(counts["last"] or 0) // THREADS_PER_PAGE))
     try:
         number = min(max(int(page or 1), 1), pages)
     except (TypeError, ValueError):
         number = 1
     offset = (number - 1) * THREADS_PER_PAGE
-    roots = list(faq.comments.filter(parent=None)[offset : offset + THREADS_PER_PAGE])
+    positions = (offset + 1, offset + THREADS_PER_PAGE)
+    roots = list(faq.comments.filter(parent=None, thread_position__range=positions))
     powers = comment_powers(viewer)
     replies = defaultdict(list)
     for reply in Comment.objects.filter(parent__in=roots):
@@ -155,7 +153,7 @@ def _comments(faq: FAQ, viewer, page: str | int | None = None) -> dict:
     threads = []
     for comment in roots:
         for each in (comment, *replies[comment.pk]):
-            each.can_edit = can_edit(comment=each, user=viewer)
+            each.can_edit = each.editable_by(viewer)
         shown = [reply for reply in replies[comment.pk] if _may_see(viewer, powers, reply)]
         if _may_see(viewer, powers, comment):
             threads.append(Thread(comment, shown))
@@ -168,8 +166,8 @@ def _comments(faq: FAQ, viewer, page: str | int | None = None) -> dict:
         "thread_page": ThreadPage(
             number=number,
             count=pages,
-            first=offset + 1 if roots else 0,
-            last=offset + len(roots),
+            first=roots[0].thread_position if roots else 0,
+            last=roots[-1].thread_position if roots else 0,
             total=counts["top"],
         ),
     }

@@ -94,22 +94,12 @@ def comment_post(*, faq: FAQ, author, body: str, parent: Comment | None = None) 
     return comment
 
 
-def can_edit(*, comment: Comment, user) -> bool:
-    window = timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
-    return (
-        user.is_authenticated
-        and comment.author_id == user.pk
-        and comment.status in {CommentStatus.VISIBLE, CommentStatus.HELD}
-        and timezone.now() - comment.created_at <= window
-    )
-
-
 @transaction.atomic
 def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     """Change one's own comment within the edit window; it is marked as edited."""
     if comment.author_id != user.pk:
         raise PermissionDenied("You can only edit your own comments.")
-    if not can_edit(comment=comment, user=user):
+    if not comment.editable_by(user):
         _refuse(
             f"Comments can be edited for {settings.COMMENT_EDIT_MINUTES} minutes after posting."
         )

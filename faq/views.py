@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from faq import notifications, selectors, services
 from faq.forms import CommentForm, ModerationForm
-from faq.models import FAQ, Comment, ImpactLevel
+from faq.models import FAQ, Comment, CommentStatus, ImpactLevel
 from statuspage.caching import query
 from statuspage.caching.pages import public_page
 from statuspage.security import ratelimit
@@ -80,7 +80,7 @@ def comment_create(request, slug: str):
             except ValidationError as error:
                 form.add_error(None, error.messages)
             else:
-                if comment.status == "held":
+                if comment.status == CommentStatus.HELD:
                     messages.info(
                         request, "Thanks: your comment will appear once a moderator has read it."
                     )

@@ -23,17 +23,17 @@ class StatuspageConfig(AppConfig):
 
     def ready(self) -> None:
         from statuspage.caching import pages, version
-        from statuspage.publishing import mirror
+        from statuspage.publishing import receivers as publishing
         from statuspage.security import audit, permissions, sessions
-        from statuspage.subscriptions import receivers
+        from statuspage.subscriptions import receivers as subscriptions
 
         self._import_from_packages("admin")
         version.connect_signals()
         pages.connect_signals()
-        mirror.connect_signals()
+        publishing.connect_signals()
         permissions.connect_signals()
         sessions.connect_signals()
-        receivers.connect_signals()
+        subscriptions.connect_signals()
         audit.register_models()
 
     def _import_from_packages(self, submodule: str) -> None:

@@ -1,16 +1,18 @@
 """Services customers use and the maintenance windows that affect them."""
 
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
+
+# Here too: the first migrations name statuspage.models.validate_time_zone.
+from statuspage.common.validators import validate_hashtag, validate_time_zone
 
 
 class ServiceStatus(models.TextChoices):
@@ -56,19 +58,7 @@ OPEN_MAINTENANCE_STATUSES = (
     MaintenanceStatus.POSTPONED,
 )
 ACTIVE_MAINTENANCE_STATUSES = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(
-            "“%(value)s” is not a time zone name; use one such as Europe/London.",
-            params={"value": value},
-        )
-
-
-validate_hashtag = RegexValidator(
-    r"^#\w{1,100}$", "A hashtag is # followed by letters, digits or underscores, e.g. #dMmaint."
-)
+ENDS_AFTER_START = "The planned end must be after the planned start."
 
 
 class ServiceGroup(models.Model):
@@ -193,7 +183,7 @@ class MaintenanceWindow(models.Model):
             models.CheckConstraint(
                 condition=models.Q(scheduled_end__gt=models.F("scheduled_start")),
                 name="maintenance_window_ends_after_start",
-                violation_error_message="The planned end must be after the planned start.",
+                violation_error_message=ENDS_AFTER_START,
             )
         ]
 
@@ -204,14 +194,9 @@ class MaintenanceWindow(models.Model):
         return reverse("statuspage:maintenance_detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
-        if (
-            self.scheduled_start
-            and self.scheduled_end
-            and self.scheduled_end <= self.scheduled_start
-        ):
-            raise ValidationError(
-                {"scheduled_end": "The planned end must be after the planned start."}
-            )
+        start, end = self.scheduled_start, self.scheduled_end
+        if start and end and end <= start:
+            raise ValidationError({"scheduled_end": ENDS_AFTER_START})
 
     @cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -220,9 +205,6 @@ class MaintenanceWindow(models.Model):
     @property
     def planned_duration(self) -> timedelta:
         return self.scheduled_end - self.scheduled_start
-
-    def local(self, moment: datetime) -> datetime:
-        return moment.astimezone(self.zone)
 
     @property
     def is_published(self) -> bool:

@@ -24,23 +24,24 @@ from statuspage.outbox import services as outbox
 from statuspage.outbox.channels import x
 from statuspage.subscriptions import notices
 
-M = MaintenanceStatus
 # Target status -> the statuses it may be reached from.
 MAINTENANCE_TRANSITIONS = {
-    M.IN_PROGRESS: {M.SCHEDULED, M.POSTPONED},
-    M.VERIFYING: {M.IN_PROGRESS},
-    M.COMPLETED: {M.IN_PROGRESS, M.VERIFYING},
-    M.ROLLED_BACK: {M.IN_PROGRESS, M.VERIFYING},
-    M.POSTPONED: {M.SCHEDULED, M.POSTPONED},
-    M.CANCELLED: {M.SCHEDULED, M.POSTPONED},
+    MaintenanceStatus.IN_PROGRESS: {MaintenanceStatus.SCHEDULED, MaintenanceStatus.POSTPONED},
+    MaintenanceStatus.VERIFYING: {MaintenanceStatus.IN_PROGRESS},
+    MaintenanceStatus.COMPLETED: {MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING},
+    MaintenanceStatus.ROLLED_BACK: {MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING},
+    MaintenanceStatus.POSTPONED: {MaintenanceStatus.SCHEDULED, MaintenanceStatus.POSTPONED},
+    MaintenanceStatus.CANCELLED: {MaintenanceStatus.SCHEDULED, MaintenanceStatus.POSTPONED},
 }
 DEFAULT_BODIES = {
-    M.IN_PROGRESS: "The maintenance has started.",
-    M.VERIFYING: "The work is done; we are verifying that everything works.",
-    M.COMPLETED: "The maintenance is complete. All services are back.",
-    M.ROLLED_BACK: "We have restored the system as it was before the work began. No data was lost.",
-    M.POSTPONED: "The maintenance has been postponed.",
-    M.CANCELLED: "The maintenance has been cancelled.",
+    MaintenanceStatus.IN_PROGRESS: "The maintenance has started.",
+    MaintenanceStatus.VERIFYING: "The work is done; we are verifying that everything works.",
+    MaintenanceStatus.COMPLETED: "The maintenance is complete. All services are back.",
+    MaintenanceStatus.ROLLED_BACK: (
+        "We have restored the system as it was before the work began. No data was lost."
+    ),
+    MaintenanceStatus.POSTPONED: "The maintenance has been postponed.",
+    MaintenanceStatus.CANCELLED: "The maintenance has been cancelled.",
     IncidentStatus.INVESTIGATING: "We are investigating the problem again.",
 }
 # The seed FAQ promises at least 14 days' notice of a revised date.
@@ -61,10 +62,10 @@ def maintenance_check_transition(*, window: MaintenanceWindow, to: str) -> None:
     if allowed_from is None:
         _refuse(f"“{to}” is not a maintenance status.", "status")
     if window.status not in allowed_from:
-        sources = " or ".join(M(s).label.lower() for s in sorted(allowed_from))
+        sources = " or ".join(MaintenanceStatus(s).label.lower() for s in sorted(allowed_from))
         _refuse(
             f"This maintenance is {window.get_status_display().lower()}; "
-            f"only {sources} maintenance can become {M(to).label.lower()}.",
+            f"only {sources} maintenance can become {MaintenanceStatus(to).label.lower()}.",
             "status",
         )
 
@@ -104,7 +105,11 @@ def update_post(
     if display_at and display_at > now + MAX_DISPLAY_AHEAD:
         _refuse("An update may be dated at most one day ahead.", "display_at")
     _check_transition(event, status)
-    if new_start or new_end or (status == M.POSTPONED and event.status != M.POSTPONED):
+    if (
+        new_start
+        or new_end
+        or (status == MaintenanceStatus.POSTPONED and event.status != MaintenanceStatus.POSTPONED)
+    ):
         _check_new_dates(event, new_start, new_end, now=now)
     if x_text.strip():
         _check_x_text(event, x_text, body=body, status=status)
@@ -203,12 +208,18 @@ def maintenance_advance_due(*, now: datetime | None = None) -> list[StatusUpdate
     now = now or timezone.now()
     due = MaintenanceWindow.objects.published().filter(auto_advance=True)
     posted = [
-        maintenance_transition(window=window, to=M.IN_PROGRESS, author=None)
-        for window in due.filter(status__in=[M.SCHEDULED, M.POSTPONED], scheduled_start__lte=now)
+        maintenance_transition(window=window, to=MaintenanceStatus.IN_PROGRESS, author=None)
+        for window in due.filter(
+            status__in=[MaintenanceStatus.SCHEDULED, MaintenanceStatus.POSTPONED],
+            scheduled_start__lte=now,
+        )
     ]
     posted += [
-        maintenance_transition(window=window, to=M.COMPLETED, author=None)
-        for window in due.filter(status__in=[M.IN_PROGRESS, M.VERIFYING], scheduled_end__lte=now)
+        maintenance_transition(window=window, to=MaintenanceStatus.COMPLETED, author=None)
+        for window in due.filter(
+            status__in=[MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING],
+            scheduled_end__lte=now,
+        )
     ]
     return posted
 
@@ -255,7 +266,7 @@ def _apply(event, update: StatusUpdate, service_statuses: dict, *, now, new_star
     if new_start:
         event.scheduled_start, event.scheduled_end = new_start, new_end
         fields += ["scheduled_start", "scheduled_end"]
-    if new_start or (update.status == M.CANCELLED and "status" in fields):
+    if new_start or (update.status == MaintenanceStatus.CANCELLED and "status" in fields):
         # Calendars that subscribed to the window replace their copy when this rises.
         event.sequence += 1
         fields.append("sequence")
@@ -268,18 +279,18 @@ def _lifecycle_effects(event, update, service_statuses: dict, *, now) -> list[st
     if isinstance(event, Incident):
         event.resolved_at = now if update.status == IncidentStatus.RESOLVED else None
         return ["resolved_at"]
-    if update.status == M.IN_PROGRESS:
+    if update.status == MaintenanceStatus.IN_PROGRESS:
         event.started_at = now
         for service in event.services.all():
             service_statuses.setdefault(service, ServiceStatus.UNDER_MAINTENANCE)
         return ["started_at"]
-    if update.status in {M.COMPLETED, M.ROLLED_BACK}:
+    if update.status in {MaintenanceStatus.COMPLETED, MaintenanceStatus.ROLLED_BACK}:
         event.completed_at = now
         for service, status in _statuses_before(event).items():
             if service.status == ServiceStatus.UNDER_MAINTENANCE:
                 service_statuses.setdefault(service, status)
         return ["completed_at"]
-    if update.status == M.POSTPONED:
+    if update.status == MaintenanceStatus.POSTPONED:
         event.postponed_at = now
         return ["postponed_at"]
     return []

@@ -13,10 +13,19 @@ from django.utils import timezone
 from statuspage.models import StatusUpdate
 from statuspage.subscriptions.models import Subscriber, Webhook
 
+
+class ChannelName(models.TextChoices):
+    """The outbox's channels, by the name each adapter registers (``channels/``)."""
+
+    X = "x", "X"
+    EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Webhook"
+
+
 # Channels whose messages are public posts of an update, in one thread per event.
-POST_CHANNELS = ("x",)
+POST_CHANNELS = (ChannelName.X,)
 # Channels whose messages go to one subscriber or webhook.
-NOTICE_CHANNELS = ("email", "webhook")
+NOTICE_CHANNELS = (ChannelName.EMAIL, ChannelName.WEBHOOK)
 
 
 class MessageState(models.TextChoices):

@@ -20,8 +20,7 @@ from django.utils import timezone
 
 from statuspage.outbox.channels import CHANNELS, channel_of
 from statuspage.outbox.channels.base import Channel, PermanentError, TemporaryError
-from statuspage.outbox.models import FINISHED_STATES, POST_CHANNELS, Message
-from statuspage.outbox.models import MessageState as S
+from statuspage.outbox.models import FINISHED_STATES, POST_CHANNELS, Message, MessageState
 from statuspage.outbox.signals import message_failed, message_sent
 
 BATCH = 200  # messages sent by one sweep; the next sweep goes on
@@ -84,11 +83,15 @@ def deliver_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     for channel in CHANNELS.values():
         stale = Message.objects.filter(
-            channel=channel.name, state=S.SENDING, sending_since__lt=now - channel.stale_after
+            channel=channel.name,
+            state=MessageState.SENDING,
+            sending_since__lt=now - channel.stale_after,
         )
         for message in stale.select_related("update"):
             _check_sending(message, channel, now=now)
-    due = Message.objects.filter(state=S.PENDING, next_attempt_at__lte=now).order_by("pk")
+    due = Message.objects.filter(state=MessageState.PENDING, next_attempt_at__lte=now).order_by(
+        "pk"
+    )
     return sum(
         send(message_id=pk, now=now) == "sent" for pk in due.values_list("pk", flat=True)[:BATCH]
     )
@@ -102,28 +105,31 @@ def send(*, message_id: int, now: datetime | None = None) -> str:
     if message is None or message.state in FINISHED_STATES:
         return "nothing to do"
     channel = channel_of(message)
-    if message.state == S.SENDING:
+    if message.state == MessageState.SENDING:
         return _check_sending(message, channel, now=now)
     if message.next_attempt_at > now:
         return "not due"
     if missing := channel.missing_settings():
         _save(
             message,
-            state=S.SKIPPED,
+            state=MessageState.SKIPPED,
             last_error=f"{channel.label} is off: {', '.join(missing)} not set.",
         )
         return "skipped"
     if channel.threaded and _waits(message, now=now):
         return "waiting for an earlier update"
     reply_to = _reply_to(message) if channel.threaded else ""
-    claimed = Message.objects.filter(pk=message.pk, state=S.PENDING).update(
-        state=S.SENDING, sending_since=now, attempts=F("attempts") + 1, reply_to_id=reply_to
+    claimed = Message.objects.filter(pk=message.pk, state=MessageState.PENDING).update(
+        state=MessageState.SENDING,
+        sending_since=now,
+        attempts=F("attempts") + 1,
+        reply_to_id=reply_to,
     )
     if not claimed:
         return "taken by another worker"
     message.refresh_from_db(fields=["state", "sending_since", "attempts", "reply_to_id"])
     if reason := channel.refusal(message):
-        _finish(message, channel, S.FAILED, reason)
+        _finish(message, channel, MessageState.FAILED, reason)
         return message.state
     return _attempt(message, channel)
 
@@ -134,20 +140,24 @@ def _attempt(message: Message, channel: Channel) -> str:
     except TemporaryError as error:
         message_failed.send(sender=Message, message=message, error=error)
         if channel.refusal(message):  # the recipient went meanwhile (a webhook turned off)
-            _finish(message, channel, S.FAILED, str(error))
+            _finish(message, channel, MessageState.FAILED, str(error))
             return message.state
         return _retry_or_fail(message, channel, error)
     except PermanentError as error:
         if error.maybe_sent and message.attempts > 1:
             # An earlier try that timed out reached the channel after all.
             note = f"{error} An earlier try may have posted it."
-            _finish(message, channel, S.UNCONFIRMED, note)
+            _finish(message, channel, MessageState.UNCONFIRMED, note)
         else:
-            _finish(message, channel, S.FAILED, str(error))
+            _finish(message, channel, MessageState.FAILED, str(error))
         message_failed.send(sender=Message, message=message, error=error)
         return message.state
     _finish(
-        message, channel, S.SENT, remote_id=delivered.remote_id, remote_url=delivered.remote_url
+        message,
+        channel,
+        MessageState.SENT,
+        remote_id=delivered.remote_id,
+        remote_url=delivered.remote_url,
     )
     message_sent.send(sender=Message, message=message)
     return "sent"
@@ -156,11 +166,16 @@ def _attempt(message: Message, channel: Channel) -> str:
 def _retry_or_fail(message: Message, channel: Channel, error: TemporaryError) -> str:
     tries = channel.backoff.attempts
     if tries and message.attempts >= tries:
-        _finish(message, channel, S.FAILED, f"Gave up after {message.attempts} tries: {error}")
+        _finish(
+            message,
+            channel,
+            MessageState.FAILED,
+            f"Gave up after {message.attempts} tries: {error}",
+        )
         return message.state
     now = timezone.now()
     due = error.retry_at or now + channel.backoff.delay(message.attempts)
-    _save(message, state=S.PENDING, last_error=str(error)[:500], next_attempt_at=due)
+    _save(message, state=MessageState.PENDING, last_error=str(error)[:500], next_attempt_at=due)
     _send_after_commit(message.pk, countdown=max((due - now).total_seconds(), 1))
     return "will retry"
 
@@ -170,19 +185,19 @@ def _check_sending(message: Message, channel: Channel, *, now: datetime) -> str:
     if message.sending_since and now - message.sending_since < channel.stale_after:
         return "being sent"
     if channel.resend_when_stale:
-        _save(message, state=S.PENDING, next_attempt_at=now)
+        _save(message, state=MessageState.PENDING, next_attempt_at=now)
         return "sent again later"
     note = (
         f"The worker stopped while posting, so {channel.label} may or may not have it. Check "
         "the account, then mark it sent (with its link) or send it again."
     )
-    _finish(message, channel, S.UNCONFIRMED, note)
+    _finish(message, channel, MessageState.UNCONFIRMED, note)
     return "needs checking"
 
 
 def _finish(message: Message, channel: Channel, state: str, error: str = "", **sent) -> None:
     """End a message's sending; on a threaded channel, the event's next post can go."""
-    sent_at = timezone.now() if state == S.SENT else None
+    sent_at = timezone.now() if state == MessageState.SENT else None
     _save(message, state=state, last_error=error[:500], sent_at=sent_at, **sent)
     if channel.threaded:
         _send_next(message)
@@ -218,12 +233,16 @@ def _waits(message: Message, *, now: datetime) -> bool:
 
 
 def _reply_to(message: Message) -> str:
-    previous = _thread(message).filter(pk__lt=message.pk, state=S.SENT).order_by("-pk").first()
+    previous = (
+        _thread(message).filter(pk__lt=message.pk, state=MessageState.SENT).order_by("-pk").first()
+    )
     return previous.remote_id if previous else ""
 
 
 def _send_next(message: Message) -> None:
-    following = _thread(message).filter(pk__gt=message.pk, state=S.PENDING).order_by("pk")
+    following = (
+        _thread(message).filter(pk__gt=message.pk, state=MessageState.PENDING).order_by("pk")
+    )
     if following := following.first():
         _save(following, next_attempt_at=timezone.now())
         _send_after_commit(following.pk)
@@ -236,11 +255,11 @@ def _send_next(message: Message) -> None:
 def message_retry(*, message: Message) -> None:
     """Staff: send a failed, skipped or unconfirmed message again, now (a post with its text
     made again, so that a fixed event title or link is in it)."""
-    if message.state not in (S.FAILED, S.SKIPPED, S.UNCONFIRMED):
+    if message.state not in (MessageState.FAILED, MessageState.SKIPPED, MessageState.UNCONFIRMED):
         raise ValueError(
             f"Only failed, skipped or unchecked posts can be sent again, not {message.state}."
         )
-    changes = {"state": S.PENDING, "next_attempt_at": timezone.now()}
+    changes = {"state": MessageState.PENDING, "next_attempt_at": timezone.now()}
     if message.update_id and message.channel in POST_CHANNELS:
         changes["body"] = channel_of(message).compose(message.update)
     _save(message, **changes)
@@ -252,8 +271,8 @@ def message_confirm_sent(*, message: Message, url: str) -> None:
     """Staff: the channel has the post after all (found by hand); record its link."""
     channel = channel_of(message)
     remote_id = channel.remote_id_in(url) if channel.remote_id_in else ""
-    if message.state != S.UNCONFIRMED or not remote_id:
+    if message.state != MessageState.UNCONFIRMED or not remote_id:
         raise ValueError(
             f"Give the link of the post on {channel.label}, e.g. {channel.link_example}."
         )
-    _finish(message, channel, S.SENT, remote_id=remote_id, remote_url=url)
+    _finish(message, channel, MessageState.SENT, remote_id=remote_id, remote_url=url)

@@ -12,11 +12,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.test import Client
 
 from faq.models import FAQ
-from statuspage.caching.version import public_content_changed
 from statuspage.models import Incident, MaintenanceWindow, Service
 
 QUEUED_KEY = "mirror-refresh-queued"
@@ -95,18 +93,3 @@ def _copy_assets(folder: Path) -> list[str]:
                 with storage.open(relative) as source:
                     destination.write_bytes(source.read())
     return [f"static/{p.relative_to(folder)}" for p in folder.rglob("*") if p.is_file()]
-
-
-def _refresh_soon(sender, **kwargs) -> None:
-    """After a committed change of what readers see: rewrite the mirror, soon."""
-    if not settings.STATIC_MIRROR_DIR:
-        return
-    from statuspage.publishing.tasks import mirror_refresh
-
-    # Transactions close together make one refresh when a worker does it.
-    if settings.CELERY_TASK_ALWAYS_EAGER or cache.add(QUEUED_KEY, 1, 30):
-        mirror_refresh.apply_async(countdown=0 if settings.CELERY_TASK_ALWAYS_EAGER else 5)
-
-
-def connect_signals() -> None:
-    public_content_changed.connect(_refresh_soon, dispatch_uid="mirror-refresh")

@@ -17,7 +17,7 @@ from statuspage.common.text import plain_text
 from statuspage.common.times import describe_window
 from statuspage.models import Incident, MaintenanceStatus, MaintenanceWindow, StatusUpdate
 from statuspage.outbox import services as outbox
-from statuspage.outbox.models import Message
+from statuspage.outbox.models import ChannelName, Message
 from statuspage.publishing.api.serializers import webhook_payload
 from statuspage.subscriptions.models import Subscriber, Webhook
 from statuspage.subscriptions.tokens import link
@@ -39,7 +39,7 @@ def _fan_out(event, *, topic: str, subject: str, text: str) -> None:
     messages = [
         Message(
             subscriber=subscriber,
-            channel="email",
+            channel=ChannelName.EMAIL,
             topic=topic,
             subject=f"[{settings.SITE_NAME}] {subject}",
             body=f"{text}\n\n--\nChoose services or unsubscribe: "
@@ -50,7 +50,7 @@ def _fan_out(event, *, topic: str, subject: str, text: str) -> None:
     # The same event as the JSON API shows it, in Statuspage's webhook shape.
     payload = json.dumps(webhook_payload(event))
     messages += [
-        Message(webhook=hook, channel="webhook", topic=topic, body=payload)
+        Message(webhook=hook, channel=ChannelName.WEBHOOK, topic=topic, body=payload)
         for hook in _interested(Webhook, event)
     ]
     outbox.message_queue(messages)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from statuspage.models import Service
 from statuspage.outbox import services as outbox
 from statuspage.outbox.channels import webhook as webhooks
-from statuspage.outbox.models import Message, MessageState
+from statuspage.outbox.models import ChannelName, Message, MessageState
 from statuspage.subscriptions.models import Subscriber, Webhook
 from statuspage.subscriptions.tokens import link
 
@@ -117,7 +117,7 @@ def webhook_disable(*, hook: Webhook, reason: str) -> None:
     """Turn ``hook`` off, fail what waits for it and tell its owner."""
     hook.disabled_at, hook.disabled_reason = timezone.now(), reason[:300]
     hook.save(update_fields=["disabled_at", "disabled_reason"])
-    hook.messages.filter(channel="webhook", state=MessageState.PENDING).update(
+    hook.messages.filter(channel=ChannelName.WEBHOOK, state=MessageState.PENDING).update(
         state=MessageState.FAILED, last_error="The webhook was turned off."
     )
     text = f"We stopped sending to {hook.url}: {reason}\n\nRegister it again once it works."
@@ -132,7 +132,7 @@ def recipient_email(recipient: Subscriber | Webhook, topic: str, subject: str, t
     recipient_field = "subscriber" if isinstance(recipient, Subscriber) else "webhook"
     Message.objects.get_or_create(
         **{recipient_field: recipient},
-        channel="email",
+        channel=ChannelName.EMAIL,
         topic=f"{topic}:{timezone.now():%Y%m%d%H}",
         defaults={"subject": f"[{settings.SITE_NAME}] {subject}", "body": text},
     )

@@ -431,9 +431,11 @@ def test_faq_page_query_count_is_the_same_with_5_and_500_comments(faq, django_as
     author = _person()
     for count in (5, 500):
         Comment.objects.all().delete()
-        Comment.objects.bulk_create(
-            Comment(faq=faq, author=author, author_name="Pat", body=f"Comment {n}")
-            for n in range(count)
+        Comment.objects.bulk_create(  # no save(): each its thread's place, as posting gives
+            Comment(
+                faq=faq, author=author, author_name="Pat", body=f"Comment {n}", thread_position=n
+            )
+            for n in range(1, count + 1)
         )
         # FAQ+window, entries, sections, window services, team; comment counts, a page of
         # top-level comments, their replies
@@ -447,8 +449,8 @@ def test_faq_page_query_count_is_the_same_with_5_and_500_comments(faq, django_as
 def test_long_threads_come_in_pages_and_links_find_the_right_page(faq):
     reader, staff = _person(), _person(name="Stoo Staff", staff=True)
     first = Comment.objects.create(faq=faq, author=reader, author_name="Pat", body="First")
-    Comment.objects.bulk_create(
-        Comment(faq=faq, author=reader, author_name="Pat", body=f"Question {n}")
+    Comment.objects.bulk_create(  # no save(): each its thread's place, as posting gives
+        Comment(faq=faq, author=reader, author_name="Pat", body=f"Question {n}", thread_position=n)
         for n in range(2, 51)
     )
     last = Comment.objects.filter(faq=faq).order_by("created_at", "pk").last()
@@ -481,3 +483,15 @@ def test_readers_get_no_edit_or_delete_links_on_comments_without_an_account(faq)
     assert "Why Saturday?" in page
     assert "/edit/" not in page
     assert ">Delete</button>" not in page
+
+
+def test_a_comments_link_runs_no_query(faq, django_assert_num_queries):
+    question = Comment.objects.create(faq=faq, author=None, author_name="Pat", body="Why?")
+    reply = Comment.objects.create(
+        faq=faq, author=None, author_name="Stoo", body="Because.", parent=question
+    )
+    loaded = Comment.objects.select_related("faq").get(pk=reply.pk)
+    with django_assert_num_queries(0):
+        link = loaded.get_absolute_url()
+    assert link == f"{faq.get_absolute_url()}#comment-{reply.pk}"
+    assert (question.thread_position, reply.thread_position) == (1, 1)

@@ -414,16 +414,27 @@ def test_upcoming_and_active_maintenance(site, client):
     )
 
 
-M = MaintenanceStatus
 # our status -> the transitions that reach it, Statuspage's status, the list that shows it
 MAINTENANCE_PATHS = {
-    M.SCHEDULED: ([], "scheduled", "upcoming"),
-    M.POSTPONED: ([M.POSTPONED], "scheduled", "upcoming"),
-    M.IN_PROGRESS: ([M.IN_PROGRESS], "in_progress", "active"),
-    M.VERIFYING: ([M.IN_PROGRESS, M.VERIFYING], "verifying", "active"),
-    M.COMPLETED: ([M.IN_PROGRESS, M.COMPLETED], "completed", None),
-    M.ROLLED_BACK: ([M.IN_PROGRESS, M.ROLLED_BACK], "completed", None),
-    M.CANCELLED: ([M.CANCELLED], "completed", None),
+    MaintenanceStatus.SCHEDULED: ([], "scheduled", "upcoming"),
+    MaintenanceStatus.POSTPONED: ([MaintenanceStatus.POSTPONED], "scheduled", "upcoming"),
+    MaintenanceStatus.IN_PROGRESS: ([MaintenanceStatus.IN_PROGRESS], "in_progress", "active"),
+    MaintenanceStatus.VERIFYING: (
+        [MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING],
+        "verifying",
+        "active",
+    ),
+    MaintenanceStatus.COMPLETED: (
+        [MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.COMPLETED],
+        "completed",
+        None,
+    ),
+    MaintenanceStatus.ROLLED_BACK: (
+        [MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.ROLLED_BACK],
+        "completed",
+        None,
+    ),
+    MaintenanceStatus.CANCELLED: ([MaintenanceStatus.CANCELLED], "completed", None),
 }
 
 
@@ -434,7 +445,7 @@ def test_maintenance_statuses_map_to_statuspage_and_keep_ours(now, client, ours)
     window = MaintenanceWindowFactory(scheduled_start=now + timedelta(days=1))
     later = {"new_start": now + timedelta(days=20), "new_end": now + timedelta(days=20, hours=4)}
     for to in transitions:
-        dates = later if to == M.POSTPONED else {}
+        dates = later if to == MaintenanceStatus.POSTPONED else {}
         services.maintenance_transition(window=window, to=to, author=None, **dates)
     [found] = _get(client, "scheduled-maintenances.json").json()["scheduled_maintenances"]
     assert found["status"] == statuspage
@@ -443,7 +454,9 @@ def test_maintenance_statuses_map_to_statuspage_and_keep_ours(now, client, ours)
     if transitions:
         assert found["incident_updates"][0]["status"] == statuspage
     assert found["resolved_at"] == ("2030-06-01T12:00:00.000Z" if listed_in is None else None)
-    assert found["monitoring_at"] == ("2030-06-01T12:00:00.000Z" if ours == M.VERIFYING else None)
+    assert found["monitoring_at"] == (
+        "2030-06-01T12:00:00.000Z" if ours == MaintenanceStatus.VERIFYING else None
+    )
     for listing in ["upcoming", "active"]:
         listed = _get(client, f"scheduled-maintenances/{listing}.json").json()
         assert len(listed["scheduled_maintenances"]) == (listing == listed_in)

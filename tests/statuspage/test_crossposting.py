@@ -24,10 +24,8 @@ from statuspage.outbox.models import CrossPost, MessageState
 from statuspage.outbox.services import deliver_due, message_retry
 from tests.factories import IncidentFactory, MaintenanceWindowFactory, StaffFactory
 
-S = MessageState
 STALE_SENDING = x.CHANNEL.stale_after
 retry_delay = x.CHANNEL.backoff.delay
-M = MaintenanceStatus
 URL = "https://api.twitter.com/2/tweets"
 NOW = datetime(2030, 6, 1, 10, 0, tzinfo=UTC)
 DUPLICATE = {
@@ -117,11 +115,14 @@ def test_published_update_is_posted_once_with_link_hashtag_and_oauth(
 ):
     answer_ok(rsps)
     update = publish(
-        window, author, "We are moving the database to new servers.", status=M.IN_PROGRESS
+        window,
+        author,
+        "We are moving the database to new servers.",
+        status=MaintenanceStatus.IN_PROGRESS,
     )
 
     row = row_of(update)
-    assert row.state == S.SENT
+    assert row.state == MessageState.SENT
     assert row.remote_id == "1001"
     assert row.remote_url == "https://x.com/dotmailer/status/1001"
     assert (row.attempts, row.sent_at, row.last_error, row.reply_to_id) == (1, NOW, "", "")
@@ -160,10 +161,10 @@ def test_an_api_base_url_sends_the_same_request_there(rsps, author, window, sett
         status=201,
         json={"data": {"id": "2002", "text": "..."}},
     )
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
 
     row = row_of(update)
-    assert (row.state, row.remote_id) == (S.SENT, "2002")
+    assert (row.state, row.remote_id) == (MessageState.SENT, "2002")
     assert len(rsps.calls) == 1  # nothing went to api.twitter.com: it is not registered
     request = rsps.calls[0].request
     assert sent_body(rsps.calls[0]) == {"text": row.body}
@@ -183,10 +184,10 @@ def test_rate_limit_waits_for_xs_reset_time_then_sends(rsps, clock, author, wind
         json={"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429},
     )
     answer_ok(rsps)
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
 
     row = row_of(update)
-    assert row.state == S.PENDING
+    assert row.state == MessageState.PENDING
     assert row.next_attempt_at == reset
     assert "rate limit" in row.last_error
     assert row.attempts == 1
@@ -196,13 +197,18 @@ def test_rate_limit_waits_for_xs_reset_time_then_sends(rsps, clock, author, wind
     assert sweep() == 0
     assert tasks.outbox_send.delay(row.pk).get() == "not due"
     row.refresh_from_db()
-    assert row.state == S.PENDING
+    assert row.state == MessageState.PENDING
     assert len(rsps.calls) == 1
 
     clock.move_to(reset + timedelta(seconds=1))
     sweep()
     row.refresh_from_db()
-    assert (row.state, row.remote_id, row.attempts, row.last_error) == (S.SENT, "1001", 2, "")
+    assert (row.state, row.remote_id, row.attempts, row.last_error) == (
+        MessageState.SENT,
+        "1001",
+        2,
+        "",
+    )
     assert len(rsps.calls) == 2
     assert sent_body(rsps.calls[1]) == sent_body(rsps.calls[0])
 
@@ -227,10 +233,10 @@ def test_server_errors_retry_after_30_then_60_seconds(rsps, clock, author, windo
     answer(rsps, 503, body="Service Unavailable")
     answer(rsps, 503, body="Service Unavailable")
     answer_ok(rsps)
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
 
     row = row_of(update)
-    assert (row.state, row.attempts) == (S.PENDING, 1)
+    assert (row.state, row.attempts) == (MessageState.PENDING, 1)
     assert row.next_attempt_at == NOW + retry_delay(1) == NOW + timedelta(seconds=30)
     assert row.last_error == "X answered 503"
     assert len(rsps.calls) == 1
@@ -243,7 +249,7 @@ def test_server_errors_retry_after_30_then_60_seconds(rsps, clock, author, windo
     clock.move_to(second_try)
     sweep()
     row.refresh_from_db()
-    assert (row.state, row.attempts) == (S.PENDING, 2)
+    assert (row.state, row.attempts) == (MessageState.PENDING, 2)
     assert row.next_attempt_at == second_try + retry_delay(2) == second_try + timedelta(seconds=60)
     assert len(rsps.calls) == 2
 
@@ -254,7 +260,12 @@ def test_server_errors_retry_after_30_then_60_seconds(rsps, clock, author, windo
     clock.move_to(second_try + timedelta(seconds=60))
     sweep()
     row.refresh_from_db()
-    assert (row.state, row.attempts, row.remote_id, row.last_error) == (S.SENT, 3, "1001", "")
+    assert (row.state, row.attempts, row.remote_id, row.last_error) == (
+        MessageState.SENT,
+        3,
+        "1001",
+        "",
+    )
     assert len(rsps.calls) == 3
     assert len({call.request.body for call in rsps.calls}) == 1  # the same post each time
 
@@ -265,10 +276,10 @@ def test_server_errors_retry_after_30_then_60_seconds(rsps, clock, author, windo
 def test_duplicate_content_fails_for_good(rsps, clock, author, window):
     answer(rsps, 403, json=DUPLICATE)
     answer_ok(rsps)
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
 
     row = row_of(update)
-    assert row.state == S.FAILED
+    assert row.state == MessageState.FAILED
     assert "duplicate content" in row.last_error
     assert "403" in row.last_error
     assert len(rsps.calls) == 1
@@ -277,7 +288,7 @@ def test_duplicate_content_fails_for_good(rsps, clock, author, window):
     assert sweep() == 0
     assert tasks.outbox_send.delay(row.pk).get() == "nothing to do"
     row.refresh_from_db()
-    assert row.state == S.FAILED
+    assert row.state == MessageState.FAILED
     assert len(rsps.calls) == 1
 
 
@@ -310,10 +321,10 @@ def test_duplicate_content_fails_for_good(rsps, clock, author, window):
 def test_refusals_fail_without_retry(rsps, clock, author, window, status, kwargs, expected):
     answer(rsps, status, **kwargs)
     answer_ok(rsps)
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
 
     row = row_of(update)
-    assert row.state == S.FAILED
+    assert row.state == MessageState.FAILED
     assert row.last_error == expected
     assert len(rsps.calls) == 1
 
@@ -337,10 +348,10 @@ def test_refusals_fail_without_retry(rsps, clock, author, window, status, kwargs
 def test_timeouts_and_connection_errors_retry_then_send(rsps, clock, author, window, error):
     answer(rsps, 200, body=error)
     answer_ok(rsps)
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
 
     row = row_of(update)
-    assert (row.state, row.attempts) == (S.PENDING, 1)
+    assert (row.state, row.attempts) == (MessageState.PENDING, 1)
     assert row.last_error == f"X could not be reached: {type(error).__name__}"
     assert row.next_attempt_at == NOW + timedelta(seconds=30)
     assert len(rsps.calls) == 1
@@ -348,7 +359,7 @@ def test_timeouts_and_connection_errors_retry_then_send(rsps, clock, author, win
     clock.move_to(NOW + timedelta(seconds=30))
     sweep()
     row.refresh_from_db()
-    assert (row.state, row.attempts, row.remote_id) == (S.SENT, 2, "1001")
+    assert (row.state, row.attempts, row.remote_id) == (MessageState.SENT, 2, "1001")
     assert len(rsps.calls) == 2
 
 
@@ -357,9 +368,9 @@ def test_timeouts_and_connection_errors_retry_then_send(rsps, clock, author, win
 
 def test_a_task_delivered_again_after_sending_posts_nothing(rsps, author, window):
     answer_ok(rsps)
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
     row = row_of(update)
-    assert row.state == S.SENT
+    assert row.state == MessageState.SENT
     assert len(rsps.calls) == 1
 
     assert tasks.outbox_send.delay(row.pk).get() == "nothing to do"
@@ -368,7 +379,7 @@ def test_a_task_delivered_again_after_sending_posts_nothing(rsps, author, window
     assert sweep() == 0
 
     row.refresh_from_db()
-    assert (row.state, row.remote_id, row.attempts) == (S.SENT, "1001", 1)
+    assert (row.state, row.remote_id, row.attempts) == (MessageState.SENT, "1001", 1)
     assert len(rsps.calls) == 1
 
 
@@ -379,7 +390,7 @@ def test_two_deliveries_in_the_same_commit_post_once(rsps, author, window):
         pk = row_of(update).pk
         transaction.on_commit(lambda: tasks.outbox_send.delay(pk))
     row = row_of(update)
-    assert (row.state, row.attempts) == (S.SENT, 1)
+    assert (row.state, row.attempts) == (MessageState.SENT, 1)
     assert len(rsps.calls) == 1
 
 
@@ -390,9 +401,9 @@ def _left_sending(window, author, since: timedelta) -> CrossPost:
     """A row whose worker claimed it ``since`` ago and never finished."""
     update = services.update_post(event=window, author=author, body="Work has begun.")  # not run
     row = row_of(update)
-    assert row.state == S.PENDING
+    assert row.state == MessageState.PENDING
     CrossPost.objects.filter(pk=row.pk).update(
-        state=S.SENDING, sending_since=NOW - since, attempts=1
+        state=MessageState.SENDING, sending_since=NOW - since, attempts=1
     )
     return row
 
@@ -409,7 +420,7 @@ def test_row_left_sending_by_a_dead_worker_is_not_posted_blindly(rsps, author, w
         assert tasks.outbox_send.delay(row.pk).get() == "needs checking"
 
     row.refresh_from_db()
-    assert row.state == S.UNCONFIRMED
+    assert row.state == MessageState.UNCONFIRMED
     assert "may or may not have it" in row.last_error
     assert len(rsps.calls) == 0
 
@@ -428,7 +439,7 @@ def test_row_being_sent_right_now_is_left_alone(rsps, author, window):
 
     row.refresh_from_db()
     assert (row.state, row.sending_since, row.last_error) == (
-        S.SENDING,
+        MessageState.SENDING,
         NOW - timedelta(seconds=5),
         "",
     )
@@ -443,10 +454,10 @@ def test_updates_written_while_x_is_down_go_out_once_in_order_as_a_thread(
 ):
     answer(rsps, 503, body="Service Unavailable")
     plan = [
-        (M.IN_PROGRESS, "We have started the upgrade."),
-        (M.IN_PROGRESS, "The data copy is half done."),
-        (M.VERIFYING, "We are checking that everything works."),
-        (M.COMPLETED, "The upgrade is complete."),
+        (MaintenanceStatus.IN_PROGRESS, "We have started the upgrade."),
+        (MaintenanceStatus.IN_PROGRESS, "The data copy is half done."),
+        (MaintenanceStatus.VERIFYING, "We are checking that everything works."),
+        (MaintenanceStatus.COMPLETED, "The upgrade is complete."),
     ]
     updates = []
     for hour, (status, body) in enumerate(plan):
@@ -454,7 +465,7 @@ def test_updates_written_while_x_is_down_go_out_once_in_order_as_a_thread(
         sweep()  # the beat keeps trying while X is down
         updates.append(publish(window, author, body, status=status))
     rows = [row_of(update) for update in updates]
-    assert [r.state for r in CrossPost.objects.order_by("pk")] == [S.PENDING] * 4
+    assert [r.state for r in CrossPost.objects.order_by("pk")] == [MessageState.PENDING] * 4
     failed_calls = len(rsps.calls)
     assert failed_calls == 4  # one attempt per hour, all for the first update
     assert {sent_body(call)["text"] for call in rsps.calls} == {rows[0].body}
@@ -473,7 +484,7 @@ def test_updates_written_while_x_is_down_go_out_once_in_order_as_a_thread(
 
     for row in rows:
         row.refresh_from_db()
-    assert [r.state for r in rows] == [S.SENT] * 4
+    assert [r.state for r in rows] == [MessageState.SENT] * 4
     assert [r.remote_id for r in rows] == ["2001", "2002", "2003", "2004"]
     assert [r.reply_to_id for r in rows] == ["", "2001", "2002", "2003"]
 
@@ -492,8 +503,8 @@ def test_updates_written_while_x_is_down_go_out_once_in_order_as_a_thread(
 
 def test_an_update_edited_after_posting_is_not_posted_again(rsps, clock, author, window):
     answer_ok(rsps)
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
-    assert row_of(update).state == S.SENT
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
+    assert row_of(update).state == MessageState.SENT
 
     update.body = "Work has begun (corrected)."
     update.save()
@@ -501,7 +512,7 @@ def test_an_update_edited_after_posting_is_not_posted_again(rsps, clock, author,
     assert sweep() == 0
 
     row = row_of(update)
-    assert (row.state, row.remote_id) == (S.SENT, "1001")
+    assert (row.state, row.remote_id) == (MessageState.SENT, "1001")
     assert len(rsps.calls) == 1
 
 
@@ -550,10 +561,10 @@ def test_without_credentials_the_row_is_skipped_then_sent_on_retry(
     answer_ok(rsps)
     for name in x.CREDENTIALS:
         setattr(settings, name, "")
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
 
     row = row_of(update)
-    assert row.state == S.SKIPPED
+    assert row.state == MessageState.SKIPPED
     for name in x.CREDENTIALS:
         assert name in row.last_error
     assert len(rsps.calls) == 0
@@ -567,7 +578,7 @@ def test_without_credentials_the_row_is_skipped_then_sent_on_retry(
         message_retry(message=row)
 
     row.refresh_from_db()
-    assert (row.state, row.remote_id, row.last_error) == (S.SENT, "1001", "")
+    assert (row.state, row.remote_id, row.last_error) == (MessageState.SENT, "1001", "")
     assert len(rsps.calls) == 1
     assert "Work has begun." in sent_body(rsps.calls[0])["text"]
 
@@ -576,7 +587,7 @@ def test_skipped_row_names_only_the_missing_credential(rsps, author, window, set
     answer_ok(rsps)
     settings.X_ACCESS_TOKEN_SECRET = ""
     row = row_of(publish(window, author, "Work has begun."))
-    assert row.state == S.SKIPPED
+    assert row.state == MessageState.SKIPPED
     assert row.last_error == "X is off: X_ACCESS_TOKEN_SECRET not set."
     assert len(rsps.calls) == 0
 
@@ -629,7 +640,13 @@ def test_custom_x_text_is_used_as_written(rsps, author, window, settings):
     )
 
     answer_ok(rsps)
-    update = publish(window, author, "The long story.", status=M.IN_PROGRESS, x_text=f"  {custom} ")
+    update = publish(
+        window,
+        author,
+        "The long story.",
+        status=MaintenanceStatus.IN_PROGRESS,
+        x_text=f"  {custom} ",
+    )
     assert row_of(update).body == expected
     assert sent_body(rsps.calls[0]) == {"text": expected}
     assert len(rsps.calls) == 1
@@ -641,7 +658,7 @@ def test_custom_x_text_of_exactly_280_is_accepted(rsps, author, window, settings
     answer_ok(rsps)
     update = publish(window, author, "Body.", x_text="a" * size)
     assert x.weighted_length(row_of(update).body) == x.LIMIT
-    assert row_of(update).state == S.SENT
+    assert row_of(update).state == MessageState.SENT
     assert len(rsps.calls) == 1
 
 
@@ -654,14 +671,18 @@ def test_custom_x_text_too_long_is_refused_and_nothing_saved(rsps, author, windo
         pytest.raises(ValidationError) as refused,
     ):
         services.update_post(
-            event=window, author=author, body="Body.", status=M.IN_PROGRESS, x_text="a" * size
+            event=window,
+            author=author,
+            body="Body.",
+            status=MaintenanceStatus.IN_PROGRESS,
+            x_text="a" * size,
         )
     assert "X allows 280" in " ".join(refused.value.message_dict["x_text"])
     assert f"counts {x.LIMIT + 1}" in " ".join(refused.value.messages)
     assert not StatusUpdate.objects.exists()
     assert not CrossPost.objects.exists()
     window.refresh_from_db()
-    assert window.status == M.SCHEDULED
+    assert window.status == MaintenanceStatus.SCHEDULED
     assert len(rsps.calls) == 0
 
 
@@ -676,13 +697,13 @@ def test_interleaved_events_each_keep_their_own_thread(rsps, clock, author, wind
         answer_ok(rsps, str(post_id))
 
     steps = [
-        (window, M.IN_PROGRESS, "A1: upgrade started."),
+        (window, MaintenanceStatus.IN_PROGRESS, "A1: upgrade started."),
         (incident, IncidentStatus.INVESTIGATING, "C1: sends are slow."),
-        (other_window, M.IN_PROGRESS, "B1: network work started."),
+        (other_window, MaintenanceStatus.IN_PROGRESS, "B1: network work started."),
         (other_incident, IncidentStatus.INVESTIGATING, "D1: logins fail."),
-        (window, M.COMPLETED, "A2: upgrade done."),
+        (window, MaintenanceStatus.COMPLETED, "A2: upgrade done."),
         (incident, IncidentStatus.RESOLVED, "C2: sends are fast again."),
-        (other_window, M.COMPLETED, "B2: network work done."),
+        (other_window, MaintenanceStatus.COMPLETED, "B2: network work done."),
         (other_incident, IncidentStatus.RESOLVED, "D2: logins work again."),
     ]
     rows = []
@@ -692,7 +713,7 @@ def test_interleaved_events_each_keep_their_own_thread(rsps, clock, author, wind
     for row in rows:
         row.refresh_from_db()
 
-    assert [r.state for r in rows] == [S.SENT] * 8
+    assert [r.state for r in rows] == [MessageState.SENT] * 8
     assert [r.remote_id for r in rows] == [str(n) for n in range(3001, 3009)]
     assert [r.reply_to_id for r in rows] == ["", "", "", "", "3001", "3002", "3003", "3004"]
 
@@ -722,11 +743,11 @@ def test_interleaved_events_written_while_x_is_down_keep_their_own_threads(
     incident = IncidentFactory(title="Slow sends", hashtag="#slowsends")
     answer(rsps, 503, body="Service Unavailable")
     steps = [
-        (window, M.IN_PROGRESS, "A1: upgrade started."),
+        (window, MaintenanceStatus.IN_PROGRESS, "A1: upgrade started."),
         (incident, IncidentStatus.INVESTIGATING, "B1: sends are slow."),
-        (window, M.VERIFYING, "A2: checking the upgrade."),
+        (window, MaintenanceStatus.VERIFYING, "A2: checking the upgrade."),
         (incident, IncidentStatus.IDENTIFIED, "B2: we found the cause."),
-        (window, M.COMPLETED, "A3: upgrade done."),
+        (window, MaintenanceStatus.COMPLETED, "A3: upgrade done."),
         (incident, IncidentStatus.RESOLVED, "B3: sends are fast again."),
     ]
     rows = []
@@ -748,7 +769,7 @@ def test_interleaved_events_written_while_x_is_down_keep_their_own_threads(
 
     for row in rows:
         row.refresh_from_db()
-    assert [r.state for r in rows] == [S.SENT] * 6
+    assert [r.state for r in rows] == [MessageState.SENT] * 6
     assert len(rsps.calls) == failed_calls + 6
     posted = {
         sent_body(call)["text"]: (
@@ -769,19 +790,19 @@ def test_duplicate_after_a_read_timeout_asks_staff_to_check(rsps, clock, author,
     """X may have taken a post whose answer timed out; its duplicate refusal then says so."""
     answer(rsps, 201, body=requests.exceptions.ReadTimeout("no answer"))
     answer(rsps, 403, json=DUPLICATE)
-    update = publish(window, author, "Work has begun.", status=M.IN_PROGRESS)
-    assert row_of(update).state == S.PENDING
+    update = publish(window, author, "Work has begun.", status=MaintenanceStatus.IN_PROGRESS)
+    assert row_of(update).state == MessageState.PENDING
     clock.move_to(NOW + timedelta(minutes=1))
     sweep()
     row = row_of(update)
-    assert row.state == S.UNCONFIRMED
+    assert row.state == MessageState.UNCONFIRMED
     assert "An earlier try may have posted it." in row.last_error
     assert len(rsps.calls) == 2
 
 
 def test_later_updates_wait_without_busy_looping(rsps, clock, author, window):
     answer(rsps, 503)
-    first = publish(window, author, "Started.", status=M.IN_PROGRESS)
+    first = publish(window, author, "Started.", status=MaintenanceStatus.IN_PROGRESS)
     second = publish(window, author, "Halfway.")
     assert row_of(second).next_attempt_at == row_of(first).next_attempt_at
     assert len(rsps.calls) == 1

@@ -19,26 +19,25 @@ from statuspage.tasks import maintenance_advance_due
 from tests.factories import IncidentFactory, MaintenanceWindowFactory, ServiceFactory
 
 NOW = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)
-M = MaintenanceStatus
 ACTIONS = {
-    M.IN_PROGRESS: "mark_in_progress",
-    M.VERIFYING: "mark_verifying",
-    M.COMPLETED: "mark_completed",
-    M.ROLLED_BACK: "mark_rolled_back",
-    M.CANCELLED: "mark_cancelled",
+    MaintenanceStatus.IN_PROGRESS: "mark_in_progress",
+    MaintenanceStatus.VERIFYING: "mark_verifying",
+    MaintenanceStatus.COMPLETED: "mark_completed",
+    MaintenanceStatus.ROLLED_BACK: "mark_rolled_back",
+    MaintenanceStatus.CANCELLED: "mark_cancelled",
 }
 CHANGELIST = "/admin/statuspage/maintenancewindow/"
 # The lifecycle the seed FAQ describes, written out independently of the code.
 ALLOWED = {
-    (M.SCHEDULED, M.IN_PROGRESS),
-    (M.POSTPONED, M.IN_PROGRESS),
-    (M.IN_PROGRESS, M.VERIFYING),
-    (M.IN_PROGRESS, M.COMPLETED),
-    (M.VERIFYING, M.COMPLETED),
-    (M.IN_PROGRESS, M.ROLLED_BACK),
-    (M.VERIFYING, M.ROLLED_BACK),
-    (M.SCHEDULED, M.CANCELLED),
-    (M.POSTPONED, M.CANCELLED),
+    (MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS),
+    (MaintenanceStatus.POSTPONED, MaintenanceStatus.IN_PROGRESS),
+    (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING),
+    (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.COMPLETED),
+    (MaintenanceStatus.VERIFYING, MaintenanceStatus.COMPLETED),
+    (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.ROLLED_BACK),
+    (MaintenanceStatus.VERIFYING, MaintenanceStatus.ROLLED_BACK),
+    (MaintenanceStatus.SCHEDULED, MaintenanceStatus.CANCELLED),
+    (MaintenanceStatus.POSTPONED, MaintenanceStatus.CANCELLED),
 }
 
 
@@ -61,24 +60,29 @@ def _messages(response) -> list[str]:
 
 
 @pytest.mark.parametrize("to", list(ACTIONS))
-@pytest.mark.parametrize("start", list(M))
+@pytest.mark.parametrize("start", list(MaintenanceStatus))
 def test_every_transition_is_allowed_or_refused_clearly(staff_client, start, to):
     window = MaintenanceWindowFactory(status=start)
     response = _run_action(staff_client, ACTIONS[to], window)
     window.refresh_from_db()
     if (start, to) in ALLOWED:
         assert window.status == to
-        assert _messages(response) == [f"“{window}” is now {M(to).label.lower()}."]
+        assert _messages(response) == [f"“{window}” is now {MaintenanceStatus(to).label.lower()}."]
         update = window.updates.get()
         assert (update.status, update.author.username) == (to, "editor")
     else:
         assert window.status == start
         [message] = _messages(response)
         if start == to:
-            assert message == f"“{window}”: This maintenance is already {M(to).label.lower()}."
+            assert (
+                message
+                == f"“{window}”: This maintenance is already {MaintenanceStatus(to).label.lower()}."
+            )
         else:
-            assert message.startswith(f"“{window}”: This maintenance is {M(start).label.lower()};")
-            assert f"can become {M(to).label.lower()}." in message
+            assert message.startswith(
+                f"“{window}”: This maintenance is {MaintenanceStatus(start).label.lower()};"
+            )
+            assert f"can become {MaintenanceStatus(to).label.lower()}." in message
         assert not window.updates.exists()
 
 
@@ -155,14 +159,14 @@ def test_postponing_without_a_revised_date_is_refused(staff_client):
 
 
 def test_a_postponed_window_can_start_on_its_new_date(staff_client):
-    window = MaintenanceWindowFactory(status=M.POSTPONED)
+    window = MaintenanceWindowFactory(status=MaintenanceStatus.POSTPONED)
     _run_action(staff_client, "mark_in_progress", window)
     window.refresh_from_db()
     assert window.status == "in_progress"
 
 
 def test_a_completed_window_cannot_be_reopened_by_an_update(staff_client):
-    window = MaintenanceWindowFactory(status=M.COMPLETED)
+    window = MaintenanceWindowFactory(status=MaintenanceStatus.COMPLETED)
     response = _post_update(staff_client, window, status="in_progress")
     assert "Select a valid choice." in response.content.decode()
     window.refresh_from_db()

@@ -21,7 +21,7 @@ from django.test import Client, TestCase
 
 from statuspage import services
 from statuspage.models import MaintenanceWindow
-from statuspage.outbox.channels import email as email_channel
+from statuspage.outbox.channels import mail as mail_channel
 from statuspage.outbox.models import Notification
 from statuspage.outbox.services import deliver_due
 from statuspage.subscriptions import notices, tokens
@@ -257,7 +257,7 @@ def test_a_refused_address_is_marked_bounced_and_not_retried(db, client, api, mo
     def refuse(*args, **kwargs):
         raise smtplib.SMTPRecipientsRefused({subscriber.email: (550, b"No such user")})
 
-    monkeypatch.setattr(email_channel.mail, "send_text", refuse)
+    monkeypatch.setattr(mail_channel.mail, "send_text", refuse)
     _committed(
         services.update_post, event=window, author=None, body="Started.", status="in_progress"
     )
@@ -275,7 +275,7 @@ def test_smtp_trouble_is_retried_then_given_up(db, client, api, monkeypatch, clo
     def down(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("gone away")
 
-    monkeypatch.setattr(email_channel.mail, "send_text", down)
+    monkeypatch.setattr(mail_channel.mail, "send_text", down)
     _committed(
         services.update_post, event=window, author=None, body="Started.", status="in_progress"
     )
@@ -379,7 +379,7 @@ def test_a_refused_sender_bounces_nobody_and_is_logged_for_staff(
     _subscribers(client, smtp_relay, ["pat@example.com", "sam@example.com"])
     window = MaintenanceWindowFactory(services=[api])
     smtp_relay.sender = "550 5.7.1 Sender address rejected: not owned by user"
-    with caplog.at_level(logging.ERROR, logger="statuspage.outbox.channels.email"):
+    with caplog.at_level(logging.ERROR, logger="statuspage.outbox.channels.mail"):
         _publish(window)
     rows = list(_update_rows())
     assert [(r.state, r.next_attempt_at) for r in rows] == [RETRY] * 2

@@ -268,6 +268,8 @@ def _grow_hundredfold() -> None:
         )
         for n in range(10)
     )
-    Comment.objects.bulk_create(
-        Comment(faq=faq, author_name="Bench reader", body=f"Bench comment {n}.") for n in range(396)
+    first = faq.comments.filter(parent=None).count() + 1
+    Comment.objects.bulk_create(  # each its thread's place, as posting gives (no save() here)
+        Comment(faq=faq, author_name="Bench reader", body=f"Bench comment {n}.", thread_position=n)
+        for n in range(first, first + 396)
     )

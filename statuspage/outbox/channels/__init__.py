@@ -5,14 +5,14 @@ line below. Adapters may import ``common`` and the models of what they send to; 
 outbox's services or any view.
 """
 
-from statuspage.outbox.channels import email, webhook, x
+from statuspage.outbox.channels import mail, webhook, x
 from statuspage.outbox.channels.base import Channel
 
 CHANNELS: dict[str, Channel] = {
     adapter.CHANNEL.name: adapter.CHANNEL
     for adapter in (
         x,
-        email,
+        mail,
         webhook,
     )
 }

@@ -39,6 +39,7 @@ from statuspage.outbox.channels.base import (
     PermanentError,
     TemporaryError,
 )
+from statuspage.outbox.models import ChannelName
 
 TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Statuspage-Signature"
@@ -229,7 +230,7 @@ def _refusal(message) -> str:
 
 
 CHANNEL = Channel(
-    name="webhook",
+    name=ChannelName.WEBHOOK,
     label="Webhook",
     send=_send,
     refusal=_refusal,

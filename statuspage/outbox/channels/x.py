@@ -25,6 +25,7 @@ from statuspage.outbox.channels.base import (
     PermanentError,
     TemporaryError,
 )
+from statuspage.outbox.models import ChannelName
 
 LIMIT = 280
 CREDENTIALS = ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
@@ -143,7 +144,7 @@ def _send(message) -> Delivered:
 
 
 CHANNEL = Channel(
-    name="x",
+    name=ChannelName.X,
     label="X",
     send=_send,
     # 30 s, 1, 2, 4, 8 minutes, then every 15 minutes, for as long as it takes.

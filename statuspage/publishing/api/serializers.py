@@ -29,19 +29,19 @@ from statuspage.models import (
     ServiceStatus,
     StatusUpdate,
 )
-from statuspage.outbox.models import CrossPost, MessageState
+from statuspage.outbox.models import ChannelName, CrossPost, MessageState
 from statuspage.selectors import overall_indicator
 
-M = MaintenanceStatus
 # Statuspage has no postponed, rolled back or cancelled; `status_detail` keeps ours.
 MAINTENANCE_STATUS = {
-    M.SCHEDULED: "scheduled",
-    M.POSTPONED: "scheduled",  # still to happen, on a new date
-    M.IN_PROGRESS: "in_progress",
-    M.VERIFYING: "verifying",
-    M.COMPLETED: "completed",
-    M.ROLLED_BACK: "completed",  # over: the work was undone and the services are back
-    M.CANCELLED: "completed",  # over: it will not happen
+    MaintenanceStatus.SCHEDULED: "scheduled",
+    MaintenanceStatus.POSTPONED: "scheduled",  # still to happen, on a new date
+    MaintenanceStatus.IN_PROGRESS: "in_progress",
+    MaintenanceStatus.VERIFYING: "verifying",
+    MaintenanceStatus.COMPLETED: "completed",
+    # Over: the work was undone and the services are back.
+    MaintenanceStatus.ROLLED_BACK: "completed",
+    MaintenanceStatus.CANCELLED: "completed",  # over: it will not happen
 }
 
 
@@ -174,7 +174,7 @@ def events_with_details(queryset):
         Prefetch("service_changes", queryset=ServiceChange.objects.select_related("service")),
         Prefetch(
             "messages",
-            queryset=CrossPost.objects.filter(state=MessageState.SENT, channel="x"),
+            queryset=CrossPost.objects.filter(state=MessageState.SENT, channel=ChannelName.X),
             to_attr="sent_posts",
         ),
     )
@@ -272,13 +272,20 @@ def maintenance_data(window: MaintenanceWindow, components: Components) -> dict:
     is_over = MAINTENANCE_STATUS[window.status] == "completed"
     ended = (
         window.completed_at
-        or _entered(updates, {M.COMPLETED, M.ROLLED_BACK, M.CANCELLED})
+        or _entered(
+            updates,
+            {
+                MaintenanceStatus.COMPLETED,
+                MaintenanceStatus.ROLLED_BACK,
+                MaintenanceStatus.CANCELLED,
+            },
+        )
         or window.updated_at
     )
     faq = published_faq(window)
     return {
         **_event(window, components),
-        "monitoring_at": _time(_entered(updates, {M.VERIFYING})),
+        "monitoring_at": _time(_entered(updates, {MaintenanceStatus.VERIFYING})),
         "resolved_at": _time(ended if is_over else None),
         "impact": "maintenance",
         "started_at": _time(window.started_at or window.scheduled_start),

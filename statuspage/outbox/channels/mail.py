@@ -19,6 +19,7 @@ from statuspage.outbox.channels.base import (
     PermanentError,
     TemporaryError,
 )
+from statuspage.outbox.models import ChannelName
 from statuspage.subscriptions import tokens
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def _refusal(message) -> str:
 
 
 CHANNEL = Channel(
-    name="email",
+    name=ChannelName.EMAIL,
     label="E-mail",
     send=_send,
     refusal=_refusal,
