@@ -164,12 +164,8 @@ def _too_fast(request, *, scope: str, rates: str, doing: str) -> HttpResponse | 
     429 page. Counting the e-mail too stops anyone mailing one person from many addresses,
     and it is counted whether or not an account has it, which so stays a secret."""
     email = request.POST.get("email", "").strip().lower()
-    return ratelimit.refuse_if_exceeded(
-        request,
-        scope=scope,
-        keys=[f"ip:{ratelimit.client_address(request)}", f"email:{email}"],
-        rates=ratelimit.parse_rates(rates),
-        doing=doing,
+    return ratelimit.refuse_per_client(
+        request, scope=scope, rates=rates, doing=doing, also=(f"email:{email}",)
     )
 
 

@@ -90,7 +90,7 @@ def comment_post(*, faq: FAQ, author, body: str, parent: Comment | None = None) 
         status=CommentStatus.HELD if held else CommentStatus.VISIBLE,
         held_reason=held,
     )
-    transaction.on_commit(lambda: comment_notify.delay(comment.pk))
+    comment_notify.delay_on_commit(comment.pk)
     return comment
 
 

@@ -4,6 +4,7 @@ from faq import notifications
 
 
 @shared_task(
+    name="faq.tasks.comment_notify",
     ignore_result=True,
     autoretry_for=(OSError,),
     retry_backoff=30,

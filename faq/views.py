@@ -45,12 +45,12 @@ def faq_detail(request, slug: str):
 
 
 def _too_fast(request) -> HttpResponse | None:
-    return ratelimit.refuse_if_exceeded(
+    return ratelimit.refuse_per_client(
         request,
         scope="comment",
-        keys=[f"user:{request.user.pk}", f"ip:{ratelimit.client_address(request)}"],
-        rates=ratelimit.parse_rates(settings.COMMENT_RATE_LIMITS),
+        rates=settings.COMMENT_RATE_LIMITS,
         doing="commenting",
+        also=(f"user:{request.user.pk}",),
     )
 
 

@@ -18,6 +18,13 @@ from statuspage.models import (
 )
 
 START = datetime(2030, 6, 1, 10, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery staple"  # every factory-made user's
+
+
+def _set_services(event, create, extracted, **kwargs):
+    """``services=[...]`` for a window or an incident: the services it affects."""
+    if create and extracted:
+        event.services.set(extracted)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -28,7 +35,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password(PASSWORD)
 
 
 class StaffFactory(UserFactory):
@@ -70,10 +77,7 @@ class MaintenanceWindowFactory(factory.django.DjangoModelFactory):
     hashtag = "#maint"
     published_at = datetime(2030, 5, 1, tzinfo=UTC)
 
-    @factory.post_generation
-    def services(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.services.set(extracted)
+    services = factory.PostGeneration(_set_services)
 
 
 class TeamMemberFactory(factory.django.DjangoModelFactory):
@@ -144,10 +148,7 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     published_at = datetime(2030, 5, 1, tzinfo=UTC)
     started_at = datetime(2030, 5, 1, tzinfo=UTC)
 
-    @factory.post_generation
-    def services(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.services.set(extracted)
+    services = factory.PostGeneration(_set_services)
 
 
 class StatusUpdateFactory(factory.django.DjangoModelFactory):
@@ -159,3 +160,20 @@ class StatusUpdateFactory(factory.django.DjangoModelFactory):
     body = factory.Sequence(lambda n: f"Progress note {n}.")
     display_at = datetime(2030, 6, 1, 10, 30, tzinfo=UTC)
     published_at = datetime(2030, 6, 1, 10, 30, tzinfo=UTC)
+
+
+def add_published_updates(*, window, incident, count: int, spacing=timedelta(0)) -> None:
+    """``count`` published updates, alternately on ``window`` and ``incident``, in one
+    query (each ``spacing`` after the one before): the data of pages that must not slow
+    down as updates pile up."""
+    StatusUpdate.objects.bulk_create(
+        StatusUpdate(
+            maintenance=window if i % 2 else None,
+            incident=None if i % 2 else incident,
+            status=window.status if i % 2 else incident.status,
+            body=f"Progress note {i}.",
+            display_at=window.published_at + spacing * i,
+            published_at=window.published_at,
+        )
+        for i in range(count)
+    )

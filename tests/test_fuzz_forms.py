@@ -28,6 +28,7 @@ from statuspage.forms import StatusUpdateForm
 from statuspage.subscriptions import tokens
 from statuspage.subscriptions.models import Subscriber
 from tests.factories import (
+    PASSWORD,
     CommentFactory,
     FAQFactory,
     IncidentFactory,
@@ -89,7 +90,6 @@ def anonymous():
 # --- accounts ----------------------------------------------------------------------------------
 
 
-PASSWORD = "correct horse battery staple"
 _sign_ups = st.builds(
     lambda email, name, organisation, next_url: {
         "email": email, "name": name, "organisation": organisation, "password1": PASSWORD,

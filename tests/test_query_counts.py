@@ -4,7 +4,7 @@ import pytest
 
 from faq.models import FAQ
 from statuspage import services
-from statuspage.models import MaintenanceStatus, MaintenanceWindow, StatusUpdate
+from statuspage.models import MaintenanceStatus, MaintenanceWindow
 from tests.factories import (
     CommentFactory,
     FAQFactory,
@@ -15,6 +15,7 @@ from tests.factories import (
     ServiceFactory,
     ServiceGroupFactory,
     TeamMemberFactory,
+    add_published_updates,
 )
 
 # service statuses counted per group; the services listed; incidents; their services;
@@ -53,16 +54,7 @@ def _grow_tenfold() -> None:
 def _add_updates(count: int) -> None:
     window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
     incident = IncidentFactory(services=list(window.services.all()))
-    StatusUpdate.objects.bulk_create(
-        StatusUpdate(
-            maintenance=window if i % 2 else None,
-            incident=None if i % 2 else incident,
-            status=window.status if i % 2 else incident.status,
-            body=f"Progress note {i}.",
-            published_at=window.published_at,
-        )
-        for i in range(count)
-    )
+    add_published_updates(window=window, incident=incident, count=count)
 
 
 @pytest.fixture(params=["10 updates", "tenfold data, 1000 updates"])

@@ -94,6 +94,17 @@ def refuse_if_exceeded(
     return response
 
 
+def refuse_per_client(
+    request, *, scope: str, rates: str, doing: str, also: tuple[str, ...] = ()
+) -> HttpResponse | None:
+    """``refuse_if_exceeded`` counting the client's address and ``also`` (an account, an
+    e-mail address named), each against ``rates`` (“5/minute,50/day”)."""
+    keys = [f"ip:{client_address(request)}", *also]
+    return refuse_if_exceeded(
+        request, scope=scope, keys=keys, rates=parse_rates(rates), doing=doing
+    )
+
+
 def prune(*, now: datetime | None = None) -> int:
     """Delete attempts older than any rate looks back; returns how many."""
     cutoff = (now or timezone.now()) - KEEP

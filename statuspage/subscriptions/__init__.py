@@ -1,0 +1,3 @@
+"""E-mail subscribers and webhooks: signing up with double opt-in, managing, stopping; who is
+told what (notices) and what their deliveries' outcomes do to them (receivers). Imports the
+core, common, security, the outbox and publishing's serializers."""

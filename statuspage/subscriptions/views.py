@@ -19,12 +19,12 @@ from statuspage.subscriptions.forms import ManageForm, SubscribeForm, WebhookFor
 def _too_many_signups(request) -> HttpResponse | None:
     """Per address, and per e-mail address asked for: nobody is sent a stream of mails."""
     email = request.POST.get("email") or request.POST.get("hook-email") or ""
-    return ratelimit.refuse_if_exceeded(
+    return ratelimit.refuse_per_client(
         request,
         scope="subscribe",
-        keys=[f"ip:{ratelimit.client_address(request)}", f"email:{email.strip().lower()}"],
-        rates=ratelimit.parse_rates(settings.SUBSCRIBE_RATE_LIMITS),
+        rates=settings.SUBSCRIBE_RATE_LIMITS,
         doing="signing up",
+        also=(f"email:{email.strip().lower()}",),
     )
 
 

@@ -74,3 +74,13 @@ def page_without_js(browser):
     """Like `page`, but JavaScript is disabled, as for a reader whose script failed to load."""
     with _open_page(browser, java_script_enabled=False) as page:
         yield page
+
+
+def admin_sign_in(page, live_server, user, *, password: str, then: str = "/admin/") -> None:
+    """Sign ``user`` in through the admin's own form in ``page``, landing on ``then``."""
+    page.goto(f"{live_server.url}/admin/login/?next={then}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    assert page.url == live_server.url + then, f"sign-in failed, at {page.url}"

@@ -8,11 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from faq.models import Comment, Profile
-from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
-from tests.factories import StaffFactory
+from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, admin_sign_in
+from tests.factories import PASSWORD, StaffFactory
 
 FAQ_PATH = "/faq/dotmailer-database-upgrade/"
-STAFF_PASSWORD = "correct horse battery staple"
 CUSTOMER_PASSWORD = "Quiet-lantern-orbit-71"
 MAX_LENGTH = 5000
 QUESTION = "Why Saturday? Our box office sends most mail then."
@@ -55,12 +54,7 @@ def staff(live_server, browser, staff_user):
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         page = context.new_page()
         watch_errors(page, errors)
-        page.goto(live_server.url + "/admin/login/?next=/admin/")
-        page.fill("#id_username", staff_user.username)
-        page.fill("#id_password", STAFF_PASSWORD)
-        with page.expect_navigation():
-            page.click("input[type=submit]")
-        assert page.url == live_server.url + "/admin/", f"login failed, at {page.url}"
+        admin_sign_in(page, live_server, staff_user, password=PASSWORD)
         yield page
     finally:
         context.close()

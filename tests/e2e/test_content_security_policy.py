@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 
 from faq.models import FAQ
 from statuspage.models import MaintenanceWindow
-from tests.factories import StaffFactory
+from tests.e2e.conftest import admin_sign_in
+from tests.factories import PASSWORD, StaffFactory
 
 SLUG = "dotmailer-database-upgrade"
-PASSWORD = "correct horse battery staple"
 POLL_SECONDS = 1
 
 # Runs in every document before its own scripts; added through the DevTools protocol, which
@@ -114,13 +114,7 @@ def test_the_holding_page_shows_its_own_style_and_nothing_else(site, live_server
 
 @pytest.fixture
 def staff_page(site, live_server, page, violations):
-    user = StaffFactory()
-    page.goto(live_server.url + "/admin/login/?next=/admin/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-    assert page.url == live_server.url + "/admin/", f"login failed, at {page.url}"
+    admin_sign_in(page, live_server, StaffFactory(), password=PASSWORD)
     return page
 
 

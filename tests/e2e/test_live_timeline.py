@@ -10,14 +10,13 @@ from playwright.sync_api import expect
 
 from statuspage.models import MaintenanceWindow, StatusUpdate
 from statuspage.services import update_post
-from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
-from tests.factories import StaffFactory
+from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, admin_sign_in
+from tests.factories import PASSWORD, StaffFactory
 
 SLUG = "dotmailer-database-upgrade"
 WINDOW_PATH = f"/maintenance/{SLUG}/"
 TIMELINE_PATH = f"/maintenance/{SLUG}/timeline/"
 LIVE_JS = "/static/js/live.js"
-PASSWORD = "correct horse battery staple"
 POLL_SECONDS = 1
 
 
@@ -57,12 +56,7 @@ def staff(window, live_server, browser):
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         page = context.new_page()
         post_update = f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/"
-        page.goto(live_server.url + "/admin/login/?next=" + post_update)
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        with page.expect_navigation():
-            page.click("input[type=submit]")
-        assert page.url == live_server.url + post_update, f"login failed, at {page.url}"
+        admin_sign_in(page, live_server, user, password=PASSWORD, then=post_update)
         expect(page.locator("textarea[name=body]")).to_be_editable()
         yield page
     finally:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from faq.models import Comment, Profile
 from statuspage.security.permissions import COMMENT_MODERATORS
 from tests.factories import FAQFactory, UserFactory
-from tests.statuspage.test_markdown import XSS_CORPUS, audit
+from tests.xss import XSS_CORPUS, audit
 
 
 def _person(*, name="Pat Reader", organisation="Acme", staff=False, role="", age_days=30):

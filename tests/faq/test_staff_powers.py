@@ -10,9 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from faq.models import Comment, CommentStatus, Profile
 from statuspage.security.permissions import COMMENT_MODERATORS, STATUS_EDITORS
-from tests.factories import CommentFactory, FAQFactory, StaffFactory, UserFactory
-
-PASSWORD = "correct horse battery staple"
+from tests.factories import PASSWORD, CommentFactory, FAQFactory, StaffFactory, UserFactory
 
 
 @pytest.fixture

@@ -54,6 +54,13 @@ class Backoff:
         return min(self.first * 2 ** max(attempts - 1, 0), self.longest)
 
 
+# Notices to one subscriber or webhook: a minute, doubling, at most an hour apart, eight
+# tries; one left sending five minutes lost its worker, and is sent again (an e-mail sent
+# twice is a small harm; one never sent is a customer not told).
+NOTICE_BACKOFF = Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1), attempts=8)
+NOTICE_STALE_AFTER = timedelta(minutes=5)
+
+
 @dataclass(frozen=True)
 class Channel:
     """One way out: its name in the outbox, how it sends, retries and recovers.

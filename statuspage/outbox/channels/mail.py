@@ -9,11 +9,11 @@ refuses nobody's address: it is retried, and a 5xx one is logged as an error, as
 
 import logging
 import smtplib
-from datetime import timedelta
 
 from statuspage.common import mail
 from statuspage.outbox.channels.base import (
-    Backoff,
+    NOTICE_BACKOFF,
+    NOTICE_STALE_AFTER,
     Channel,
     Delivered,
     PermanentError,
@@ -110,9 +110,7 @@ CHANNEL = Channel(
     label="E-mail",
     send=_send,
     refusal=_refusal,
-    # A minute, doubling, at most an hour apart, eight tries.
-    backoff=Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1), attempts=8),
-    # An e-mail sent twice is a small harm; one never sent is a customer not told.
-    stale_after=timedelta(minutes=5),
+    backoff=NOTICE_BACKOFF,
+    stale_after=NOTICE_STALE_AFTER,
     resend_when_stale=True,
 )

@@ -21,7 +21,6 @@ import ipaddress
 import socket
 import sys
 import time
-from datetime import timedelta
 from urllib.parse import SplitResult, urlsplit
 
 import requests
@@ -33,7 +32,8 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection
 
 from statuspage.outbox.channels.base import (
-    Backoff,
+    NOTICE_BACKOFF,
+    NOTICE_STALE_AFTER,
     Channel,
     Delivered,
     PermanentError,
@@ -234,9 +234,8 @@ CHANNEL = Channel(
     label="Webhook",
     send=_send,
     refusal=_refusal,
-    # A minute, doubling, at most an hour apart, eight tries (the hook is turned off after
-    # ten failures in a row: statuspage.subscriptions.receivers).
-    backoff=Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1), attempts=8),
-    stale_after=timedelta(minutes=5),
+    # The hook itself is turned off after ten failures in a row (subscriptions.services).
+    backoff=NOTICE_BACKOFF,
+    stale_after=NOTICE_STALE_AFTER,
     resend_when_stale=True,
 )

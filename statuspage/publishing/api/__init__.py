@@ -1,0 +1,2 @@
+"""The read-only JSON API at /api/v2/ in Atlassian Statuspage's shapes: serializers make the
+shapes (for the API and webhooks alike), views serve them; openapi.json describes them."""

@@ -18,7 +18,7 @@ from faq import views as faq_views
 from faq.models import Profile
 from statuspage import views
 from tests.factories import UserFactory
-from tests.statuspage.test_database_down import database_down
+from tests.faults import database_down
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

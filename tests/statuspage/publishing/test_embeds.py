@@ -16,7 +16,7 @@ from tests.factories import FAQFactory, IncidentFactory, MaintenanceWindowFactor
 NOW = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)
 SITE_URL = "https://status.example.com"
 SVG = "{http://www.w3.org/2000/svg}"
-SEED = Path(__file__).parent.parent / "fixtures" / "dotmailer-maintenance-faq-2013.txt"
+SEED = Path(__file__).parents[2] / "fixtures" / "dotmailer-maintenance-faq-2013.txt"
 
 
 @pytest.fixture(autouse=True)

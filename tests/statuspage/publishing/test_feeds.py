@@ -7,12 +7,13 @@ import pytest
 import time_machine
 
 from statuspage import services
-from statuspage.models import IncidentImpact, MaintenanceStatus, StatusUpdate
+from statuspage.models import IncidentImpact, MaintenanceStatus
 from tests.factories import (
     FAQFactory,
     IncidentFactory,
     MaintenanceWindowFactory,
     StatusUpdateFactory,
+    add_published_updates,
 )
 
 FEEDS = ["/history.atom", "/history.rss"]
@@ -135,16 +136,8 @@ def _add_updates(count: int) -> None:
     window = MaintenanceWindowFactory()
     FAQFactory(window=window)
     incident = IncidentFactory()
-    StatusUpdate.objects.bulk_create(
-        StatusUpdate(
-            maintenance=window if i % 2 else None,
-            incident=None if i % 2 else incident,
-            status=window.status if i % 2 else incident.status,
-            body=f"Progress note {i}.",
-            display_at=window.published_at + timedelta(minutes=i),
-            published_at=window.published_at,
-        )
-        for i in range(count)
+    add_published_updates(
+        window=window, incident=incident, count=count, spacing=timedelta(minutes=1)
     )
 
 

@@ -10,11 +10,10 @@ from django.utils import timezone
 
 from faq.models import Profile
 from statuspage.security import tasks
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory
 
 ADMIN_LOGIN = "/admin/login/"
 LOGIN = "/accounts/login/"
-PASSWORD = "correct horse battery staple"
 
 
 def _customer(email="grace@example.com"):

@@ -14,11 +14,10 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import StaffFactory
+from tests.factories import PASSWORD, StaffFactory
 
 LOGIN = "/admin/login/"
 SETUP = "/admin/two-factor/"
-PASSWORD = "correct horse battery staple"
 
 
 def _code(key: bytes) -> str:

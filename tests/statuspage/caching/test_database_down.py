@@ -1,30 +1,19 @@
 """With the database unreachable, public pages answer from their last good copy and
 everything else answers 503 (never 500); when it is back, fresh pages return by themselves.
-
-How the database "goes down" here: every query asks its connection for a cursor,
-which passes through ``BaseDatabaseWrapper.ensure_connection()``; that is where
-Django connects, turning the driver's error into ``django.db.utils.OperationalError``.
-``database_down()`` replaces it with one that raises the driver's own
-``OperationalError`` through the same ``wrap_database_errors``, so every query, in
-every thread, fails exactly as it does when the server refuses connections (the
-same Django class, the driver's error as its cause). Closing the real connection
-instead is not possible: the test database lives in memory and would be lost.
-Undoing the patch is the server coming back; nothing is restarted or reset.
+How the database goes down: ``tests.faults.database_down``.
 """
 
 import json
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 import time_machine
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client, TestCase
 
 from statuspage import services
 from statuspage.caching import pages as public_cache
 from statuspage.models import MaintenanceWindow
+from tests.faults import database_down
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,20 +22,6 @@ FAQ = "/faq/dotmailer-database-upgrade/"
 EVENT = "/maintenance/dotmailer-database-upgrade/"
 SUMMARY = "/api/v2/summary.json"
 NOTICE = "live updates will resume shortly"
-
-
-@contextmanager
-def database_down():
-    """Refuse every connection to the database; yields the list of refused attempts."""
-    attempts = []
-
-    def refuse(self):
-        attempts.append(self.alias)
-        with self.wrap_database_errors:
-            raise self.Database.OperationalError("connection refused: is the server running?")
-
-    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", refuse):
-        yield attempts
 
 
 @pytest.fixture

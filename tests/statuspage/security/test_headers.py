@@ -16,9 +16,9 @@ from faq.models import FAQ
 from statuspage.models import Incident, MaintenanceWindow, Service
 from statuspage.subscriptions import tokens
 from statuspage.subscriptions.models import Subscriber
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import PASSWORD, IncidentFactory, UserFactory
+from tests.faults import database_down
 from tests.production import production_settings
-from tests.statuspage.test_database_down import database_down
 
 SECURITY_SETTINGS = (
     "MIDDLEWARE",
@@ -42,7 +42,6 @@ SECURITY_SETTINGS = (
 )
 SLUG = "dotmailer-database-upgrade"
 HTTPS_ORIGIN = "https://testserver"
-PASSWORD = "correct horse battery staple"
 
 SITE_POLICY = {
     "default-src": {"'self'"},
