@@ -46,8 +46,10 @@ test-postgres: install
 	$(postgres_pass)
 
 # The smoke test of the production stack (tests/smoke, marker smoke), the last step of
-# `make test`: .ci/prod.sh on ports of its own (8099, 54331, 63792) with a fake X on loopback;
-# an update posted in the admin reaches the page, the API and X; PostgreSQL stopped and started.
+# `make test`: .ci/prod.sh on ports of its own (8099, 54331, 63792) with a fake X and a mail
+# relay on loopback; an update posted in the admin reaches the page, the API and X;
+# PostgreSQL stopped and started; the faults: Redis stopped while staff publish, the worker
+# killed mid-post, Redis restarted with a post in its queue.
 smoke: install
 	$(BIN)/pytest -m smoke tests/smoke
 

@@ -5,7 +5,8 @@
 #
 # Environment: PORT, PROD_PG_PORT, PROD_REDIS_PORT, PROD_SERVICES_DIR, PROD_RUN_DIR (where it
 # keeps its files); DJANGO_SUPERUSER_USERNAME and DJANGO_SUPERUSER_PASSWORD (Django's own
-# names) create that superuser unless it exists; X_* and the rest pass through to the site.
+# names) create that superuser unless it exists; X_*, EMAIL_* and the rest pass through to
+# the site. The worker is started again if it stops (see supervise_worker).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,10 +36,24 @@ if [ -n "${DJANGO_SUPERUSER_USERNAME:-}" ]; then
 fi
 "$BIN/python" manage.py collectstatic --noinput -v0
 
+# The worker, started again whenever it stops, as systemd's Restart=always would; while
+# $RUN/worker.paused exists it is not started (the smoke test's fault stage uses that).
+supervise_worker() {
+	local child=""
+	trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait; exit 0' TERM INT
+	while :; do
+		while [ -e "$RUN/worker.paused" ]; do sleep 0.2; done
+		"$BIN/python" "$BIN/celery" -A statuspage worker --loglevel=INFO --concurrency 2 &
+		child=$!
+		wait "$child" || true
+	done
+}
+
 pids=()
 stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM
-"$BIN/python" "$BIN/celery" -A statuspage worker --loglevel=INFO --concurrency 2 &
+rm -f "$RUN/worker.paused"
+supervise_worker &
 pids+=($!)
 "$BIN/python" "$BIN/celery" -A statuspage beat --loglevel=INFO --schedule "$RUN/beat-schedule" &
 pids+=($!)

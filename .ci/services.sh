@@ -6,6 +6,8 @@
 #   .ci/services.sh status         say what runs
 #   .ci/services.sh stop-postgres  stop PostgreSQL alone (the database-down tests and benchmark)
 #   .ci/services.sh start-postgres start it again
+#   .ci/services.sh stop-redis     stop Redis alone (the fault stage of the smoke test)
+#   .ci/services.sh start-redis    start it again, with what its append-only file kept
 #   .ci/services.sh clean          stop both and delete their files
 #   .ci/services.sh run CMD ARGS   start, run CMD, stop both whatever CMD does; exits with CMD's status
 #                                  (one `run` at a time per machine: a second one waits)
@@ -13,7 +15,7 @@
 # Debian's `postgresql` and `redis-server` packages are installed with apt-get when missing.
 # Nothing of theirs is used but the binaries: the cluster is our own, made with initdb in
 # $CI_SERVICES_DIR and owned by user postgres, listening on 127.0.0.1 only; Redis keeps
-# nothing on disk. Both are started by their real paths, so the PIDs recorded are theirs
+# an append-only file there. Both are started by their real paths, so the PIDs recorded are theirs
 # (and without the lock's file descriptor, which only `run` itself holds).
 #
 # Needs root (or sudo) for apt-get and to act as user postgres.
@@ -168,9 +170,12 @@ start_redis() {
 	"${SUDO[@]}" rm -f "$REDIS_PID"
 	# A memory limit, and past it only keys that expire are evicted, shortest time left first:
 	# cached pages go, never the content version, the task queue or the last good copies.
+	# An append-only file, written every second: queued tasks and last good copies outlive a
+	# restart of Redis.
 	"${SUDO[@]}" "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
 		--maxmemory "${REDIS_MAXMEMORY:-256mb}" --maxmemory-policy volatile-ttl \
-		--save '' --appendonly no --dir "$REDIS_DIR" --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" 9<&-
+		--save '' --appendonly yes --appendfsync everysec \
+		--dir "$REDIS_DIR" --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" 9<&-
 	local i
 	for i in $(seq 1 100); do
 		if [ "$("$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && redis_pid >/dev/null; then
@@ -228,6 +233,8 @@ start) start ;;
 stop) stop ;;
 stop-postgres) stop_postgres ;;
 start-postgres) start_postgres ;;
+stop-redis) stop_redis ;;
+start-redis) start_redis ;;
 status) status ;;
 clean)
 	stop
@@ -256,6 +263,6 @@ run)
 	exit $code
 	;;
 *)
-	die "usage: $0 start|stop|status|stop-postgres|start-postgres|clean|run CMD [ARGS...]"
+	die "usage: $0 start|stop|status|stop-postgres|start-postgres|stop-redis|start-redis|clean|run CMD [ARGS...]"
 	;;
 esac

@@ -1,5 +1,7 @@
 """Who hears about a comment: staff about every new one, a customer about staff replies."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -40,6 +42,19 @@ def comment_notify(*, comment_id: int) -> None:
         # Not sent: release the claim so that the retry sends it.
         Comment.objects.filter(pk=comment_id).update(notified_at=None)
         raise
+
+
+def comments_not_notified(*, now=None) -> list[int]:
+    """Comments whose mails were never claimed: their task was lost (a broker outage).
+    A minute's grace for the task that is on its way; a day at most, as mail that late
+    would only confuse."""
+    now = now or timezone.now()
+    waiting = Comment.objects.filter(
+        notified_at__isnull=True,
+        created_at__lt=now - timedelta(minutes=1),
+        created_at__gt=now - timedelta(days=1),
+    )
+    return list(waiting.order_by("pk").values_list("pk", flat=True))
 
 
 def _tell_staff(comment: Comment) -> None:

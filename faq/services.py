@@ -13,6 +13,7 @@ from django.utils.text import Truncator
 from faq.models import FAQ, Comment, CommentStatus, Profile, Section, SectionKind
 from faq.powers import comment_powers
 from faq.tasks import comment_notify
+from statuspage.common.queueing import start_after_commit
 
 LINK = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
 NEW_ACCOUNT_AGE = timedelta(days=1)
@@ -90,7 +91,7 @@ def comment_post(*, faq: FAQ, author, body: str, parent: Comment | None = None) 
         status=CommentStatus.HELD if held else CommentStatus.VISIBLE,
         held_reason=held,
     )
-    comment_notify.delay_on_commit(comment.pk)
+    start_after_commit(comment_notify, comment.pk)
     return comment
 
 

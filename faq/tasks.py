@@ -1,3 +1,5 @@
+"""The comment threads' tasks: thin, ids only, names pinned."""
+
 from celery import shared_task
 
 from faq import notifications
@@ -17,3 +19,12 @@ def comment_notify(comment_id: int) -> None:
     SMTP trouble (OSError) is retried with back-off: 30 s, 60 s, ... up to 10 min.
     """
     notifications.comment_notify(comment_id=comment_id)
+
+
+@shared_task(name="faq.tasks.comments_notify_due", ignore_result=True)
+def comments_notify_due() -> int:
+    """Send the mails of comments whose task was lost (beat: every minute)."""
+    waiting = notifications.comments_not_notified()
+    for comment_id in waiting:
+        comment_notify.delay(comment_id)
+    return len(waiting)

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from markdownx.admin import MarkdownxModelAdmin
 
 from statuspage import services
+from statuspage.common import queueing
 from statuspage.common.forms import add_service_errors
 from statuspage.forms import StatusUpdateForm
 from statuspage.models import (
@@ -136,24 +137,26 @@ class EventAdmin(MarkdownxModelAdmin):
             if changes_status and not self.has_transition_permission(request):
                 raise PermissionDenied
             try:
-                services.update_post(
-                    event=event,
-                    author=request.user,
-                    body=form.cleaned_data["body"],
-                    status=form.cleaned_data["status"],
-                    service_statuses=form.service_statuses(),
-                    display_at=form.cleaned_data["display_at"],
-                    publish=form.cleaned_data["publish"],
-                    new_start=form.cleaned_data.get("new_start"),
-                    new_end=form.cleaned_data.get("new_end"),
-                    cross_post=form.cleaned_data.get("cross_post", False),
-                    x_text=form.cleaned_data.get("x_text", ""),
-                )
+                with queueing.watching() as starts:
+                    services.update_post(
+                        event=event,
+                        author=request.user,
+                        body=form.cleaned_data["body"],
+                        status=form.cleaned_data["status"],
+                        service_statuses=form.service_statuses(),
+                        display_at=form.cleaned_data["display_at"],
+                        publish=form.cleaned_data["publish"],
+                        new_start=form.cleaned_data.get("new_start"),
+                        new_end=form.cleaned_data.get("new_end"),
+                        cross_post=form.cleaned_data.get("cross_post", False),
+                        x_text=form.cleaned_data.get("x_text", ""),
+                    )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
                 published = "published" if form.cleaned_data["publish"] else "saved as a draft"
                 self.message_user(request, f"Update {published} on “{event}”.", messages.SUCCESS)
+                _tell_if_delayed(self, request, starts)
                 return redirect(event.get_absolute_url() if form.cleaned_data["publish"] else
                                 reverse(f"admin:statuspage_{self.model._meta.model_name}_change",
                                         args=[event.pk]))  # fmt: skip
@@ -191,13 +194,28 @@ class EventAdmin(MarkdownxModelAdmin):
         )
 
     def _transition(self, request, queryset, to: str, run) -> None:
-        for event in queryset:
-            try:
-                run(event)
-            except ValidationError as error:
-                self.message_user(request, f"“{event}”: {' '.join(error.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, f"“{event}” is now {to}.", messages.SUCCESS)
+        with queueing.watching() as starts:
+            for event in queryset:
+                try:
+                    run(event)
+                except ValidationError as error:
+                    text = f"“{event}”: {' '.join(error.messages)}"
+                    self.message_user(request, text, messages.ERROR)
+                else:
+                    self.message_user(request, f"“{event}” is now {to}.", messages.SUCCESS)
+        _tell_if_delayed(self, request, starts)
+
+
+DELAYED = (
+    "Posting to X and telling subscribers is delayed: the task queue cannot be reached "
+    "just now. Nothing is lost: it all goes out by itself once the queue is back."
+)
+
+
+def _tell_if_delayed(modeladmin, request, starts: queueing.Starts) -> None:
+    """Say so when what was published could not be handed to the task queue (Redis down)."""
+    if starts.failed:
+        modeladmin.message_user(request, DELAYED, messages.WARNING)
 
 
 def _update_fieldsets(form) -> list:
@@ -336,6 +354,8 @@ class StatusUpdateAdmin(MarkdownxModelAdmin):
 
     @admin.action(description="Publish the selected drafts", permissions=["change"])
     def publish(self, request, queryset):
-        for update in queryset:
-            services.update_publish(update=update)
+        with queueing.watching() as starts:
+            for update in queryset:
+                services.update_publish(update=update)
         self.message_user(request, "Published.", messages.SUCCESS)
+        _tell_if_delayed(self, request, starts)

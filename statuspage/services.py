@@ -97,8 +97,10 @@ def update_post(
     Raises ValidationError, saving nothing, for an empty body, a date more than a
     day ahead, or a status the event may not move to.
     """
-    now = timezone.now()
     event = type(event).objects.select_for_update().get(pk=event.pk)
+    # Read the clock once the event is ours: updates posted at the same moment are then
+    # dated in the order they commit, the order of the page, the feeds and X's thread.
+    now = timezone.now()
     status = status or event.status
     if not body.strip():
         _refuse("Write what is happening; an update cannot be empty.", "body")

@@ -259,9 +259,27 @@ CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL")
 # In-process tasks never reach a broker; naming one stops Celery assuming AMQP on localhost.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://localhost/")
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged once done, and handed out again if its worker dies: every task of
+# ours may run twice (what it sends is claimed first). One at a time per worker process, so
+# no task waits unacknowledged behind another.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 30
 CELERY_TASK_TIME_LIMIT = 60
+# Redis hands an unacknowledged task out again after this many seconds: longer than a task
+# runs plus the longest countdown we give (statuspage/common/queueing.py), so only a task
+# whose worker died comes back (the outbox's sweep is the net under that).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60 + 60}
+# With the broker down, starting a task gives up within seconds: the request answers, and
+# the sweeps send what waits once the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "maintenance-advance-due": {
@@ -269,10 +287,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     # The outbox's sweep: every due message, whatever its channel (statuspage/outbox/).
-    "outbox-deliver": {"task": "statuspage.tasks.notifications_deliver", "schedule": 60.0},
+    "outbox-deliver": {
+        "task": "statuspage.tasks.notifications_deliver",
+        "schedule": float(env("OUTBOX_SWEEP_SECONDS", "60")),
+    },
     "maintenance-reminders": {"task": "statuspage.tasks.maintenance_reminders", "schedule": 300.0},
     "sign-in-logs-prune": {"task": "statuspage.tasks.sign_in_logs_prune", "schedule": 86400.0},
     "rate-limits-prune": {"task": "statuspage.tasks.rate_limits_prune", "schedule": 3600.0},
+    "comments-notify-due": {"task": "faq.tasks.comments_notify_due", "schedule": 60.0},
 }
 
 # When set, a static copy of the public site is kept here, rewritten after each change
@@ -281,6 +303,10 @@ STATIC_MIRROR_DIR = env("STATIC_MIRROR_DIR")
 
 # Subscribers are reminded this many hours before a window starts.
 MAINTENANCE_REMINDER_HOURS = int(env("MAINTENANCE_REMINDER_HOURS", "24"))
+
+# A post whose worker died while sending may be on X or not: the event's next posts wait this
+# long for staff to check it (marked sent, they reply to it), then go on without it.
+POST_CHECK_WAIT_MINUTES = int(env("POST_CHECK_WAIT_MINUTES", "10"))
 
 # Cross-posting to X: OAuth 1.0a user-context credentials of the posting account.
 # Without all four the channel is off and cross-posts are marked skipped.

@@ -21,6 +21,7 @@ class CrossPostAdmin(admin.ModelAdmin):
     list_display = ["update", "state", "attempts", "next_attempt_at", "link", "last_error"]
     list_filter = ["state", "channel"]
     list_select_related = ["update__maintenance", "update__incident"]
+    search_fields = ["body"]  # a post found by its words
     readonly_fields = [
         "update",
         "channel",

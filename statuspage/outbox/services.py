@@ -11,13 +11,14 @@ threaded channel the posts of one event go in order, each a reply to the one bef
 Every minute a sweep sends what is due, so a lost task or a broker outage loses nothing.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from statuspage.common.queueing import start_after_commit
 from statuspage.outbox.channels import CHANNELS, channel_of
 from statuspage.outbox.channels.base import Channel, PermanentError, TemporaryError
 from statuspage.outbox.models import FINISHED_STATES, POST_CHANNELS, Message, MessageState
@@ -60,18 +61,14 @@ def post_queue(*, update) -> list[Message]:
 def deliver_after_commit() -> None:
     from statuspage.outbox.tasks import outbox_deliver
 
-    outbox_deliver.delay_on_commit()
+    start_after_commit(outbox_deliver)
 
 
 def _send_after_commit(pk: int, countdown: float = 0) -> None:
+    """Send ``pk`` after the commit; a wait the task cannot do is the sweep's."""
     from statuspage.outbox.tasks import outbox_send
 
-    def enqueue() -> None:
-        if countdown and settings.CELERY_TASK_ALWAYS_EAGER:
-            return  # in-process tasks cannot wait; the sweep sends it when it is due
-        outbox_send.apply_async(args=[pk], countdown=countdown)
-
-    transaction.on_commit(enqueue)
+    start_after_commit(outbox_send, pk, countdown=countdown)
 
 
 # --- sending -------------------------------------------------------------------------------
@@ -223,13 +220,27 @@ def _thread(message: Message):
 
 
 def _waits(message: Message, *, now: datetime) -> bool:
-    """Whether an earlier post of the thread is not done with; this one then goes after it."""
+    """Whether this post waits for an earlier one of its thread: one not done with, or one
+    staff are to check (it is most likely out there: marked sent, this one replies to it),
+    for ``POST_CHECK_WAIT_MINUTES`` at most."""
     earlier = _thread(message).filter(pk__lt=message.pk)
     blocking = earlier.exclude(state__in=FINISHED_STATES).order_by("pk").first()
     if blocking:
         # Sent when the earlier one finishes (see _send_next), or by the sweep.
         _save(message, next_attempt_at=max(blocking.next_attempt_at, now))
-    return blocking is not None
+        return True
+    wait = timedelta(minutes=settings.POST_CHECK_WAIT_MINUTES)
+    unchecked = earlier.filter(state=MessageState.UNCONFIRMED, updated_at__gt=now - wait)
+    if unchecked := unchecked.order_by("-pk").first():
+        until = unchecked.updated_at + wait
+        label = channel_of(message).label
+        note = (
+            f"Waiting until {until:%H:%M} UTC for staff to check the post before it on "
+            f"{label}: marked sent, this one replies to it; else this one goes on then, "
+            "replying to the last post known to be sent."
+        )
+        _save(message, next_attempt_at=until, last_error=note)
+    return unchecked is not None
 
 
 def _reply_to(message: Message) -> str:

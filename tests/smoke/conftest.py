@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.smtp_relay import Relay
+
 ROOT = Path(__file__).resolve().parents[2]
 _HERE = Path(__file__).parent
 
@@ -57,16 +59,27 @@ def pytest_collection_modifyitems(config, items):
 
 
 class FakeX(ThreadingHTTPServer):
-    """X's ``POST /2/tweets`` on loopback: answers as X does and keeps what it was sent."""
+    """X's ``POST /2/tweets`` on loopback: answers as X does and keeps what it was sent.
+
+    While ``hanging`` is set it takes a post and then keeps the answer back, as an X that
+    stopped answering midway, until ``released`` is set (or a minute has passed).
+    """
+
+    daemon_threads = True
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _FakeXHandler)
         self.posts: list[dict] = []
         self.lock = threading.Lock()
+        self.hanging = threading.Event()
+        self.released = threading.Event()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_port}"
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client gone mid-answer (a worker killed while X hung) is no news here
 
     def received(self) -> list[dict]:
         with self.lock:
@@ -85,6 +98,8 @@ class _FakeXHandler(BaseHTTPRequestHandler):
             self.server.posts.append(
                 {"id": post_id, "authorization": self.headers.get("Authorization", ""), **body}
             )
+        if self.server.hanging.is_set():
+            self.server.released.wait(timeout=60)
         return self._answer(201, {"data": {"id": post_id, "text": body["text"]}})
 
     def _answer(self, status: int, payload: dict) -> None:
@@ -99,7 +114,7 @@ class _FakeXHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fake_x():
     server = FakeX()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -113,6 +128,17 @@ def fake_x():
 
 
 # --- the stack -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mail_relay():
+    """The stack's mail relay: a real SMTP server on loopback that keeps what it is sent."""
+    relay = Relay()
+    relay.start()
+    try:
+        yield relay
+    finally:
+        relay.stop()
 
 
 @dataclass(frozen=True)
@@ -129,6 +155,41 @@ class Stack:
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def processes(self, *words: str) -> list[tuple[int, int]]:
+        """(pid, parent pid) of the stack's processes whose command line has ``words``."""
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            # fields: state, ppid, pgrp, session; the stack runs in a session of its own.
+            if int(fields[3]) == self.process.pid and all(word in command for word in words):
+                found.append((int(proc.name), int(fields[1])))
+        return found
+
+    def worker(self) -> tuple[int, list[int]]:
+        """The Celery worker's main process and its pool's processes."""
+        workers = self.processes("celery", "worker")
+        pids = {pid for pid, _ in workers}
+        (main,) = [pid for pid, parent in workers if parent not in pids]
+        return main, [pid for pid, parent in workers if parent == main]
+
+    def pause_worker(self) -> None:
+        """Stop the worker, warmly, and keep it stopped: tasks wait in the queue meanwhile."""
+        (RUN_DIR / "worker.paused").touch()
+        main, _ = self.worker()
+        os.kill(main, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        while self.processes("celery", "worker") and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def resume_worker(self) -> None:
+        (RUN_DIR / "worker.paused").unlink(missing_ok=True)
 
 
 def _services(command: str) -> None:
@@ -151,7 +212,7 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _environment(fake_x: FakeX, username: str, password: str) -> dict[str, str]:
+def _environment(fake_x: FakeX, relay: Relay, username: str, password: str) -> dict[str, str]:
     """A human's environment, without the test run's settings; prod.sh sets its own."""
     inherited = {
         name: value
@@ -171,6 +232,12 @@ def _environment(fake_x: FakeX, username: str, password: str) -> dict[str, str]:
         **X_CREDENTIALS,
         "X_ACCOUNT": X_ACCOUNT,
         "X_API_BASE_URL": fake_x.url,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(relay.port),
+        "EMAIL_USE_TLS": "false",
+        # The beat's outbox sweep every few seconds, not every minute: the faults' recovery
+        # is measured in seconds.
+        "OUTBOX_SWEEP_SECONDS": "3",
     }
 
 
@@ -207,8 +274,8 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-@pytest.fixture(scope="module")
-def stack(fake_x):
+@pytest.fixture(scope="session")
+def stack(fake_x, mail_relay):
     busy = [port for port in (WEB_PORT, PG_PORT, REDIS_PORT) if listening(port)]
     if busy:
         pytest.fail(f"127.0.0.1 ports {busy} are taken: is another smoke run going on?")
@@ -221,7 +288,7 @@ def stack(fake_x):
         process = subprocess.Popen(  # noqa: S603 - our own script
             [ROOT / ".ci/prod.sh"],
             cwd=ROOT,
-            env=_environment(fake_x, username, password),
+            env=_environment(fake_x, mail_relay, username, password),
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -240,3 +307,28 @@ def stack(fake_x):
         print(f"--- the stack's output, last lines ({log}) ---\n{stack.log_tail()}")
         left = [port for port in (WEB_PORT, PG_PORT, REDIS_PORT) if listening(port)]
         assert not left, f"still listening after the stack stopped: {left}"
+
+
+# --- who uses it ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(stack):
+    """A member of staff signed in to the admin."""
+    from tests.smoke.client import Admin  # it reads this module's constants
+
+    with requests.Session() as session:
+        yield Admin(stack, session).log_in()
+
+
+@pytest.fixture
+def visitor():
+    """A reader's browser: keeps its cookies."""
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def words():
+    """Words nobody else wrote, to find this run's update on the page, in the API and on X."""
+    return f"Smoke check {secrets.token_hex(4)}: the new database servers are being prepared."

@@ -7,145 +7,27 @@ forms answer 503, and once PostgreSQL is started again the site recovers by itse
 """
 
 import re
-import secrets
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pytest
 import requests
 
-from tests.admin_forms import form_data
-from tests.smoke.conftest import X_ACCOUNT, X_CREDENTIALS
-
-WINDOW = "dotmailer-database-upgrade"  # the demo's upcoming window
-EVENT = f"/maintenance/{WINDOW}/"
-FAQ = "/faq/dotmailer-database-upgrade/"
-SUMMARY = "/api/v2/summary.json"
-PUBLIC = ["/", FAQ, EVENT, SUMMARY]
-HASHTAG = "#dMmaint"
-NOTICE = "Showing the status as of"
-UNAVAILABLE = "This page is back in a moment"
-POLL_SECONDS = 60  # at most, for the worker to post to X and the site to see PostgreSQL back
-TIMEOUT = 30  # per request: only against a hang, on a machine that may be busy
-
-
-def wait_for(what: str, check: Callable, timeout: float = POLL_SECONDS):
-    """``check()`` again every quarter second until it returns something true; that is returned."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if result := check():
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up after {timeout} s waiting for {what}")
-        time.sleep(0.25)
-
-
-def anonymous_get(stack, path: str) -> requests.Response:
-    return requests.get(stack.url + path, timeout=TIMEOUT)
-
-
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
-
-
-class Admin:
-    """A staff member's browser session in the admin."""
-
-    def __init__(self, stack, session: requests.Session) -> None:
-        self.stack = stack
-        self.session = session
-
-    def get(self, path: str) -> requests.Response:
-        return self.session.get(self.stack.url + path, timeout=TIMEOUT)
-
-    def post(self, path: str, data: dict) -> requests.Response:
-        return self.session.post(
-            self.stack.url + path, data=data, timeout=TIMEOUT, allow_redirects=False
-        )
-
-    def log_in(self) -> "Admin":
-        form = self.get("/admin/login/")
-        answer = self.post(
-            "/admin/login/",
-            {
-                "csrfmiddlewaretoken": csrf_token(form.text),
-                "username": self.stack.username,
-                "password": self.stack.password,
-                "next": "/admin/",
-            },
-        )
-        assert answer.status_code == 302, answer.text
-        assert answer.headers["Location"] == "/admin/"
-        return self
-
-    def window_pk(self) -> str:
-        changelist = self.get(
-            f"/admin/statuspage/maintenancewindow/?q={WINDOW}&status__exact=scheduled"
-        )
-        assert changelist.status_code == 200
-        (pk,) = set(
-            re.findall(r"/admin/statuspage/maintenancewindow/(\d+)/change/", changelist.text)
-        )
-        return pk
-
-    def post_update(self, body: str) -> None:
-        """Fill in “Post an update” as staff do: the body typed, the rest as the form offers it."""
-        path = f"/admin/statuspage/maintenancewindow/{self.window_pk()}/post-update/"
-        form = self.get(path)
-        assert form.status_code == 200
-        data = {**form_data(form.text), "csrfmiddlewaretoken": csrf_token(form.text), "body": body}
-        assert data["publish"] == "on"
-        assert data["cross_post"] == "on"
-        answer = self.post(path, data)
-        assert answer.status_code == 302, answer.text
-        assert answer.headers["Location"] == EVENT
-
-    def sent_to_x(self, post_id: str) -> bool:
-        """The admin's cross-post list shows the post sent, with its link on X."""
-        page = self.get("/admin/statuspage/crosspost/?state__exact=sent").text
-        return f'href="https://x.com/{X_ACCOUNT}/status/{post_id}"' in page
-
-
-def x_post_of(fake_x, words: str) -> dict | None:
-    return next((post for post in fake_x.received() if words in post["text"]), None)
-
-
-def wait_for_x_post(fake_x, admin: Admin, words: str) -> dict:
-    post = wait_for(f"the worker to post “{words}” to X", lambda: x_post_of(fake_x, words))
-    wait_for("the admin to show the post sent", lambda: admin.sent_to_x(post["id"]))
-    return post
-
-
-def is_stale(response: requests.Response) -> bool:
-    return "X-Served-Stale" in response.headers
-
-
-def is_fresh(response: requests.Response) -> bool:
-    return response.status_code == 200 and not is_stale(response)
-
-
-def served_stale_at(response: requests.Response) -> datetime:
-    return datetime.fromisoformat(response.headers["X-Served-Stale"])
-
-
-@pytest.fixture
-def admin(stack):
-    with requests.Session() as session:
-        yield Admin(stack, session).log_in()
-
-
-@pytest.fixture
-def visitor():
-    """A reader's browser: keeps its cookies."""
-    with requests.Session() as session:
-        yield session
-
-
-@pytest.fixture
-def words():
-    """Words nobody else wrote, to find this run's update on the page, in the API and on X."""
-    return f"Smoke check {secrets.token_hex(4)}: the new database servers are being prepared."
+from tests.smoke.client import (
+    EVENT,
+    HASHTAG,
+    NOTICE,
+    PUBLIC,
+    SUMMARY,
+    TIMEOUT,
+    UNAVAILABLE,
+    anonymous_get,
+    csrf_token,
+    is_fresh,
+    is_stale,
+    served_stale_at,
+    wait_for,
+    wait_for_x_post,
+)
+from tests.smoke.conftest import X_CREDENTIALS
 
 
 def test_static_files_are_compressed_and_cached_for_a_year(stack):

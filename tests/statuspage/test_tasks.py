@@ -16,6 +16,7 @@ PINNED = {
     "statuspage.tasks.sign_in_logs_prune": "statuspage.security.tasks",
     "statuspage.tasks.rate_limits_prune": "statuspage.security.tasks",
     "faq.tasks.comment_notify": "faq.tasks",
+    "faq.tasks.comments_notify_due": "faq.tasks",
 }
 
 

@@ -14,6 +14,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import TestCase
+from django.utils import timezone
 
 from statuspage import services
 from statuspage.models import IncidentStatus, MaintenanceStatus, StatusUpdate
@@ -806,3 +807,67 @@ def test_later_updates_wait_without_busy_looping(rsps, clock, author, window):
     second = publish(window, author, "Halfway.")
     assert row_of(second).next_attempt_at == row_of(first).next_attempt_at
     assert len(rsps.calls) == 1
+
+
+# --- after "Check on X": the thread waits for staff --------------------------------------
+
+
+def _dies_while_posting(rsps, clock, author, window, body: str, post_id: str) -> CrossPost:
+    """A post whose worker died while X was taking it: swept, it is left to "Check on X"."""
+    answer_ok(rsps, post_id)
+    row = row_of(publish(window, author, body))
+    CrossPost.objects.filter(pk=row.pk).update(
+        state=MessageState.SENDING, sending_since=timezone.now(), remote_id="", sent_at=None
+    )
+    clock.shift(STALE_SENDING + timedelta(seconds=1))
+    sweep()
+    row.refresh_from_db()
+    assert row.state == MessageState.UNCONFIRMED
+    return row
+
+
+def test_the_next_post_waits_while_staff_check_and_replies_to_the_checked_one(
+    rsps, clock, author, window, staff_client
+):
+    unchecked = _dies_while_posting(rsps, clock, author, window, "We have started.", "3001")
+    calls = len(rsps.calls)
+    answer_ok(rsps, "3002")
+    following = row_of(publish(window, author, "The data copy is half done."))
+    following.refresh_from_db()
+    assert following.state == MessageState.PENDING
+    assert "to check the post before it on X" in following.last_error
+    assert len(rsps.calls) == calls  # not posted: it would have started a new thread
+
+    # Staff find the first post on X and mark it sent, with its link.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        staff_client.post(
+            "/admin/statuspage/crosspost/",
+            {"action": "confirm_sent", "_selected_action": [unchecked.pk], "apply": "1",
+             "url": "https://x.com/dotmailer/status/3001"},
+        )  # fmt: skip
+    unchecked.refresh_from_db()
+    following.refresh_from_db()
+    assert (unchecked.state, unchecked.remote_id) == (MessageState.SENT, "3001")
+    assert (following.state, following.reply_to_id) == (MessageState.SENT, "3001")
+    assert sent_body(rsps.calls[-1])["reply"] == {"in_reply_to_tweet_id": "3001"}
+
+
+def test_unchecked_the_next_post_goes_on_after_the_wait_replying_to_the_last_sent(
+    rsps, clock, author, window, settings
+):
+    answer_ok(rsps, "2001")
+    sent = row_of(publish(window, author, "Announcement."))
+    assert sent.state == MessageState.SENT
+    _dies_while_posting(rsps, clock, author, window, "We have started.", "3001")
+    answer_ok(rsps, "3002")
+    following = row_of(publish(window, author, "The data copy is half done."))
+    calls = len(rsps.calls)
+
+    wait = timedelta(minutes=settings.POST_CHECK_WAIT_MINUTES)
+    clock.shift(wait - timedelta(minutes=1))
+    sweep()
+    assert len(rsps.calls) == calls  # staff may still check
+    clock.shift(timedelta(minutes=1, seconds=1))
+    sweep()
+    following.refresh_from_db()
+    assert (following.state, following.reply_to_id) == (MessageState.SENT, "2001")

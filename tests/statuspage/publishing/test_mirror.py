@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import icalendar
+import pytest
 from django.core.management import call_command
 from django.test import TestCase
 
@@ -85,3 +86,15 @@ def test_one_save_of_many_rows_refreshes_the_mirror_once(demo, tmp_path, setting
         # Starting a window writes the window, an update and five service changes.
         services.maintenance_transition(window=window, to="in_progress", author=None)
     assert len(exports) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_update_in_a_row_reaches_the_mirror(demo, tmp_path, settings):
+    """Each publish commits on its own, as in production; the mirror shows every one (it
+    once stopped refreshing after a web process's first transaction)."""
+    settings.STATIC_MIRROR_DIR = str(tmp_path / "mirror")
+    window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+    page = tmp_path / "mirror/maintenance/dotmailer-database-upgrade/index.html"
+    for number in range(1, 7):
+        services.update_post(event=window, author=None, body=f"Progress note number {number}.")
+        assert f"Progress note number {number}." in page.read_text(), number
