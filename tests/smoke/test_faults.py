@@ -23,6 +23,11 @@ SUBSCRIBER = "pat.smoke@example.com"
 CHECK_ON_X = "Check on X"
 
 
+def _report(line: str) -> None:
+    """What the fault stage measured, for the run's output (pytest -s shows it)."""
+    print(f"[fault stage] {line}")
+
+
 def _thread_on_x(fake_x, *words: str) -> list[dict]:
     """The posts on X that carry ``words``, one each, in the order given."""
     found = []
@@ -74,16 +79,19 @@ def test_redis_stopped_while_staff_publish_delays_delivery_and_loses_nothing(
             assert page.status_code == 200
             assert "Update published" in page.text
             assert DELAYED in page.text  # staff are told: no need to post it again
-            assert time.monotonic() - started < 15
-            for path in ("/", EVENT):  # readers keep getting the page, with the update
-                reader = anonymous_get(stack, path)
-                assert reader.status_code == 200
+            took = time.monotonic() - started
+            assert took < 15
+            statuses = [anonymous_get(stack, path).status_code for path in ("/", EVENT)]
+            assert statuses == [200, 200]  # readers keep getting the pages
             assert text in anonymous_get(stack, EVENT).text
+            _report(f"Redis down: publish answered in {took:.1f} s, delay told; readers {statuses}")
         assert _thread_on_x(fake_x, words[0]) == []  # nothing could be sent meanwhile
     finally:
         stack.services("start-redis")
+        back = time.monotonic()
 
     posts = wait_for("both posts on X, in order", lambda: _thread_on_x(fake_x, *words))
+    _report(f"Redis back: both posts on X {time.monotonic() - back:.1f} s later, threaded")
     assert _reply_to(posts[1]) == posts[0]["id"]  # one thread
     assert posts[0]["text"].endswith(f"{EVENT} {HASHTAG}")
     for text in words:
@@ -91,6 +99,7 @@ def test_redis_stopped_while_staff_publish_delays_delivery_and_loses_nothing(
     time.sleep(5)  # a sweep or two more: nothing goes out twice
     assert len(_thread_on_x(fake_x, *words)) == 2
     assert [len(_mails_to(mail_relay, subscriber, text)) for text in words] == [1, 1]
+    _report("after more sweeps: X has each post once, the subscriber each mail once")
 
 
 def test_a_worker_killed_mid_post_leaves_it_to_staff_and_the_thread_goes_on_from_it(
@@ -109,6 +118,7 @@ def test_a_worker_killed_mid_post_leaves_it_to_staff_and_the_thread_goes_on_from
         fake_x.hanging.clear()
         fake_x.released.set()
     (on_x,) = _thread_on_x(fake_x, hung)
+    killed = time.monotonic()
 
     # Never sent blindly again: once the worker is known dead it waits for staff.
     changelist = f"/admin/statuspage/crosspost/?state__exact=unconfirmed&q={quote(hung)}"
@@ -117,6 +127,7 @@ def test_a_worker_killed_mid_post_leaves_it_to_staff_and_the_thread_goes_on_from
         lambda: 'name="_selected_action"' in admin.get(changelist).text,
         timeout=150,
     )
+    _report(f"worker killed: 'Check on X' after {time.monotonic() - killed:.0f} s")
     admin.post_update(after)  # the thread waits for the check: it would start a new one
     time.sleep(4)
     assert _thread_on_x(fake_x, after) == []
@@ -138,6 +149,7 @@ def test_a_worker_killed_mid_post_leaves_it_to_staff_and_the_thread_goes_on_from
     (next_post,) = wait_for("the next post on X", lambda: _thread_on_x(fake_x, after))
     assert _reply_to(next_post) == on_x["id"]
     assert len([p for p in fake_x.received() if hung in p["text"]]) == 1  # never posted twice
+    _report("marked sent: the next post replied to it; the killed post was on X once")
 
 
 def test_a_post_queued_when_redis_restarts_survives_it(stack, fake_x, admin):
@@ -152,7 +164,9 @@ def test_a_post_queued_when_redis_restarts_survives_it(stack, fake_x, admin):
         stack.services("stop-redis")
         stack.services("start-redis")
         stack.resume_worker()
+        resumed = time.monotonic()
         wait_for("the queued post on X", lambda: _thread_on_x(fake_x, words), timeout=60)
+        _report(f"Redis restarted: the queued post on X {time.monotonic() - resumed:.1f} s later")
     finally:
         for pid in beat:
             os.kill(pid, signal.SIGCONT)
