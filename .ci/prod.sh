@@ -6,7 +6,9 @@
 # Environment: PORT, PROD_PG_PORT, PROD_REDIS_PORT, PROD_SERVICES_DIR, PROD_RUN_DIR (where it
 # keeps its files); DJANGO_SUPERUSER_USERNAME and DJANGO_SUPERUSER_PASSWORD (Django's own
 # names) create that superuser unless it exists; X_*, EMAIL_* and the rest pass through to
-# the site. The worker is started again if it stops (see supervise_worker).
+# the site; SECOND_PORT starts a second granian there, as a second machine's web server
+# would be (the smoke test checks that a publish on one is seen on the other). The worker
+# is started again if it stops (see supervise_worker).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,6 +60,13 @@ pids+=($!)
 "$BIN/python" "$BIN/celery" -A statuspage beat --loglevel=INFO --schedule "$RUN/beat-schedule" &
 pids+=($!)
 echo "Serving the production stack on http://127.0.0.1:$PORT/ (static mirror in $RUN/mirror)"
-"$BIN/python" "$BIN/granian" --interface wsgi statuspage.wsgi:application --host 127.0.0.1 --port "$PORT" --workers 2 --blocking-threads 4 --backpressure 16 &
-pids+=($!)
+serve() {
+	"$BIN/python" "$BIN/granian" --interface wsgi statuspage.wsgi:application --host 127.0.0.1 \
+		--port "$1" --workers "$2" --blocking-threads 4 --backpressure 16 &
+	pids+=($!)
+}
+serve "$PORT" 2
+if [ -n "${SECOND_PORT:-}" ]; then
+	serve "$SECOND_PORT" 1
+fi
 wait "${pids[@]}"

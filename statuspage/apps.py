@@ -22,14 +22,13 @@ class StatuspageConfig(AppConfig):
         self._import_from_packages("models")
 
     def ready(self) -> None:
-        from statuspage.caching import pages, version
+        from statuspage.caching import version
         from statuspage.publishing import receivers as publishing
         from statuspage.security import audit, permissions, sessions
         from statuspage.subscriptions import receivers as subscriptions
 
         self._import_from_packages("admin")
         version.connect_signals()
-        pages.connect_signals()
         publishing.connect_signals()
         permissions.connect_signals()
         sessions.connect_signals()

@@ -62,8 +62,9 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = env("SITE_NAME", "dotMailer status")
-# How often open pages fetch their timeline again.
-STATUS_POLL_SECONDS = int(env("STATUS_POLL_SECONDS", "15"))
+# How often open pages fetch their timeline again: an unchanged one is a 304 from memory
+# (statuspage/caching/front.py), so a reader sees an update within seconds, cheaply.
+STATUS_POLL_SECONDS = int(env("STATUS_POLL_SECONDS", "5"))
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -133,7 +134,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database host fails in seconds, not minutes: public pages then
-    # answer from their last good copy (statuspage/cache.py) instead of tying up workers.
+    # answer from their last good copy (statuspage/caching/pages.py) instead of tying up workers.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -193,9 +194,14 @@ SESSION_COOKIE_AGE = int(env("SESSION_IDLE_DAYS", "14")) * 24 * 3600
 # The audit trail (statuspage/audit.py) keeps changes as JSON, for the admin to show.
 AUDITLOG_STORE_JSON_CHANGES = True
 
-# Public pages (statuspage/cache.py) keep a last good copy of each page for this long, to
+# Public pages (statuspage/caching/) keep a last good copy of each page for this long, to
 # answer from while the database is down; every render starts the time again.
 LAST_GOOD_COPY_DAYS = int(env("LAST_GOOD_COPY_DAYS", "7"))
+# Finished answers each web process keeps in its memory, at most this many megabytes.
+KEPT_ANSWERS_MB = int(env("KEPT_ANSWERS_MB", "64"))
+# Each process reads the content version again this often, besides being told of each
+# change at once: the net under a dropped subscription (statuspage/caching/watch.py).
+VERSION_RECHECK_SECONDS = float(env("VERSION_RECHECK_SECONDS", "1"))
 # Longer query strings are answered 414 everywhere: no page of ours reads anything that long.
 MAX_QUERY_STRING = 2000
 

@@ -8,6 +8,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import core as hypothesis_core
 from hypothesis.vendor import pretty
 
+from statuspage.caching.kept import ANSWERS, forget_good_copies
+from statuspage.caching.pages import forget_database_failure
 from tests.factories import StaffFactory
 from tests.smtp_relay import Relay
 
@@ -77,7 +79,15 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    # Rate-limit counters and the content version must not leak between tests.
-    cache.clear()
+    # Kept answers, last good copies, the content version and a database failure must not
+    # leak between tests.
+    _forget_kept()
     yield
+    _forget_kept()
+
+
+def _forget_kept() -> None:
     cache.clear()
+    ANSWERS.clear()
+    forget_good_copies()
+    forget_database_failure()

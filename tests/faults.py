@@ -29,3 +29,25 @@ def database_down():
 
     with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", refuse):
         yield attempts
+
+
+@contextmanager
+def redis_down():
+    """Redis stops: the connections open are closed by the server (the cache's pool and the
+    version listener's subscription) and every new one is refused, as by a stopped server,
+    until the block ends. Needs the cache to be Redis (the PostgreSQL and Redis pass)."""
+    import redis
+    from django.core.cache import cache
+    from redis.connection import Connection
+
+    location = cache._servers[0]
+    with redis.Redis.from_url(location) as admin:
+        admin.ping()  # connected before connections are refused
+
+        def refuse(self):
+            raise ConnectionRefusedError(111, "Connection refused")
+
+        with mock.patch.object(Connection, "_connect", refuse):
+            admin.client_kill_filter(_type="normal", skipme=True)
+            admin.client_kill_filter(_type="pubsub", skipme=True)
+            yield admin

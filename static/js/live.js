@@ -103,10 +103,13 @@
 
   function watch(region) {
     var url = region.dataset.liveUrl;
-    var seconds = Math.max(1, parseInt(region.dataset.liveInterval, 10) || 15);
+    var seconds = Math.max(1, parseInt(region.dataset.liveInterval, 10) || 5);
     var etag = null;
 
+    var timer = null;
+
     function poll() {
+      timer = null;
       if (document.hidden) return schedule();
       var headers = etag ? { "If-None-Match": etag } : {};
       fetch(url, { headers: headers, cache: "no-store", credentials: "same-origin" })
@@ -130,8 +133,14 @@
         .then(schedule);
     }
 
-    function schedule() { window.setTimeout(poll, seconds * 1000); }
+    function schedule() { timer = window.setTimeout(poll, seconds * 1000); }
     schedule();
+    // A reader coming back to the tab sees what happened meanwhile at once.
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden || timer === null) return;
+      window.clearTimeout(timer);
+      poll();
+    });
   }
 
   var announcer = document.querySelector("[data-live-news]");

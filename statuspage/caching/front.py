@@ -1,99 +1,174 @@
-"""Finished answers given again in front of Django, without building a request.
+"""Finished answers given again in front of Django, from this process's memory.
 
-``FinishedAnswers`` wraps Django's WSGI handler. It answers an anonymous GET of a public
-page that Django answered already, for the same address, host, scheme and encoding, in
-the same content version and minute, with Django's own answer (status, headers and body
-as they left it), after one cache round trip. Such an answer is the same for every
-anonymous reader until the version or the minute changes (``caching.pages`` says which
-answers may be kept); what a request might change in it is in the key. Anything else
-goes to Django.
+``FinishedAnswers`` wraps Django's WSGI handler. An anonymous GET of a public page that
+Django answered already, for the same address, host, scheme and encoding, in the current
+content version and minute, gets Django's own answer again (status, headers and body as
+they left it) from ``caching.kept.ANSWERS``: no Redis, no database, no request built.
+The version is this process's (``caching.watch``: pushed by Redis, not asked for).
+Many readers of a page that is not kept yet wait for one render. Anything else goes to
+Django; ``caching.pages`` says which of its answers may be kept.
 """
 
-import hashlib
 import time
+from importlib import import_module
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpResponse
 from django.http.cookie import parse_cookie
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import get_conditional_response
 
-from statuspage.caching import store
-from statuspage.caching.pages import FINISHED_MARK, RESPONSE_TIMEOUT
-from statuspage.caching.version import VERSION_KEY
+from statuspage.caching.kept import ANSWERS, KeptAnswer
+from statuspage.caching.pages import FINISHED_MARK
+from statuspage.caching.query import READS_MARK, canonical
+from statuspage.caching.version import content_version
+from statuspage.common.db import DATABASE_ERRORS
+
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+# What each public page reads from its query string, learnt from Django's answers: made-up
+# parameters are then dropped here too, and hit the page's kept answer. One per path that
+# answered as a public page, so as many as the site has.
+_READS: dict[str, dict] = {}
 
 
 class FinishedAnswers:
-    """Keep and replay Django's finished answers to anonymous GETs of public pages."""
+    """Keep and give again Django's finished answers to anonymous GETs of public pages."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     def __call__(self, environ, start_response):
         if not _may_share(environ):
+            if _forgotten_session(environ) and (answer := _current(environ)):
+                start_response(answer.status, [*answer.headers, _forget_session_cookie()])
+                return [answer.body]
             return self.app(environ, start_response)
-        if (answer := _kept_answer(environ)) is not None:
-            start_response(answer["status"], answer["headers"])
-            return [answer["content"]]
+        if (answer := _current(environ)) is not None:
+            start_response(answer.status, answer.headers)
+            return [answer.body]
+        key = _key(environ)
+        if not ANSWERS.first_to_render(key):  # another request rendered it meanwhile?
+            if (answer := _current(environ)) is not None:
+                start_response(answer.status, answer.headers)
+                return [answer.body]
+            return self._django(environ, start_response, key, renders=False)
+        return self._django(environ, start_response, key, renders=True)
+
+    def _django(self, environ, start_response, key, *, renders: bool):
         finished = {}
 
         def noting_start_response(status, headers, exc_info=None):
             finished.update(status=status, headers=headers)
             return start_response(status, headers, exc_info)
 
-        body = self.app(environ, noting_start_response)
-        if (mark := environ.get(FINISHED_MARK)) and finished:
-            # Kept under the query string Django left in the environ: only the parameters
-            # the page reads (statuspage.caching.pages.public_page), so made-up ones add no entries.
-            answer = {**mark, **finished}
-            store.call("set", _key(environ, int(answer["status"][:3])), answer, RESPONSE_TIMEOUT)
+        try:
+            body = self.app(environ, noting_start_response)
+            if (mark := environ.get(FINISHED_MARK)) and _keepable(finished):
+                # Kept under the query string Django left in the environ: only what the
+                # page reads (caching.query), so made-up parameters add no entries.
+                _READS[environ.get("PATH_INFO", "")] = environ.get(READS_MARK, {})
+                kept = KeptAnswer(finished["status"], finished["headers"], **mark)
+                ANSWERS.put(_key(environ, not_modified=kept.status.startswith("304")), kept)
+        finally:
+            if renders:
+                ANSWERS.rendered(key)
         return body
+
+
+def _keepable(finished: dict) -> bool:
+    """An answer that varies on nothing but what the key holds (the encoding)."""
+    if not finished:
+        return False
+    vary = ",".join(v for k, v in finished["headers"] if k.lower() == "vary")
+    return all(name.strip().lower() in {"", "accept-encoding"} for name in vary.split(","))
 
 
 def _may_share(environ) -> bool:
     """An anonymous GET (no session or flash messages) without a precondition that could
-    fail, for anything but a static file."""
+    fail, nor a query string too long to answer, for anything but a static file."""
     if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_MATCH" in environ:
         return False
     if "HTTP_IF_UNMODIFIED_SINCE" in environ:
         return False
+    if len(environ.get("QUERY_STRING", "")) > settings.MAX_QUERY_STRING:
+        return False  # Django answers 414
     if environ.get("PATH_INFO", "").startswith(settings.STATIC_URL):
         return False
+    cookie = environ.get("HTTP_COOKIE")
+    if not cookie or not any(name in cookie for name in PERSONAL_COOKIES):
+        return True
+    cookies = parse_cookie(cookie)
+    return not any(name in cookies for name in PERSONAL_COOKIES)
+
+
+def _forgotten_session(environ) -> bool:
+    """A GET whose only reason not to share is a session cookie this site does not know
+    (made up, or expired): an anonymous reader, known for one query; told to drop it."""
+    if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_MATCH" in environ:
+        return False
     cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
-    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
+    key = cookies.get(settings.SESSION_COOKIE_NAME)
+    if not key or CookieStorage.cookie_name in cookies:
+        return False
+    try:
+        return not SessionStore().exists(key)
+    except DATABASE_ERRORS:
+        return False  # Django answers, as while the database is down
+
+
+def _forget_session_cookie() -> tuple[str, str]:
+    """The ``Set-Cookie`` that Django's session middleware sends for a session it dropped."""
+    response = HttpResponse()
+    response.delete_cookie(
+        settings.SESSION_COOKIE_NAME,
+        path=settings.SESSION_COOKIE_PATH,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
+    return "Set-Cookie", response.cookies[settings.SESSION_COOKIE_NAME].OutputString()
+
+
+def _key(environ, *, not_modified: bool = False) -> tuple:
+    """What may change the answer: the address (with what the page reads of its query
+    string), the host, the scheme (also as a proxy says it), whether gzip is taken, and
+    whether it is a ``304``."""
+    path, query_string = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+    if query_string and (reads := _READS.get(path)) is not None:
+        query_string = canonical(query_string, reads)
+    return (
+        path,
+        query_string,
+        environ.get("HTTP_HOST", ""),
+        environ.get("wsgi.url_scheme", ""),
+        environ.get("HTTP_X_FORWARDED_PROTO", ""),
+        bool(re_accepts_gzip.search(environ.get("HTTP_ACCEPT_ENCODING", ""))),
+        not_modified,
+    )
+
+
+def _current(environ) -> KeptAnswer | None:
+    """The kept answer to this request, if it is of the current version and minute: the
+    page, or for a conditional GET that the page's validators satisfy, the ``304``."""
+    version, minute = content_version(), int(time.time()) // 60
+    page = ANSWERS.get(_key(environ))
+    if page is None or not page.current(version, minute):
+        return None
+    if not _conditional(environ) or not _not_modified(environ, page):
+        return page
+    answer = ANSWERS.get(_key(environ, not_modified=True))
+    return answer if answer is not None and answer.current(version, minute) else None
 
 
 def _conditional(environ) -> bool:
     return "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
 
 
-def _key(environ, status: int) -> str:
-    """What may change the answer: the address, the host, the scheme (also as a proxy
-    says it), whether gzip is taken, and the status that is kept."""
-    parts = [
-        environ.get("PATH_INFO", ""),
-        environ.get("QUERY_STRING", ""),
-        environ.get("HTTP_HOST", ""),
-        environ.get("wsgi.url_scheme", ""),
-        environ.get("HTTP_X_FORWARDED_PROTO", ""),
-        "gzip" if re_accepts_gzip.search(environ.get("HTTP_ACCEPT_ENCODING", "")) else "",
-    ]
-    digest = hashlib.sha256("\n".join(parts).encode("latin-1", "replace")).hexdigest()
-    return f"public-page:answer:{status}:{digest}"
-
-
-def _kept_answer(environ) -> dict | None:
-    """This request's kept answer, if it is of the current version and minute, and for a
-    conditional GET only if it is the ``304`` that the page's ETag calls for."""
-    conditional = _conditional(environ)
-    key = _key(environ, 304 if conditional else 200)
-    found = store.call("get_many", [VERSION_KEY, key], default={})
-    answer = found.get(key)
-    if answer is None or answer["stamp"] != (found.get(VERSION_KEY), int(time.time()) // 60):
-        return None
-    if conditional:
-        request = SimpleNamespace(method="GET", META=environ)
-        if get_conditional_response(request, answer["etag"], answer["last_modified"]) is None:
-            return None  # the reader's copy is out of date: Django answers 200
-    return answer
+def _not_modified(environ, page: KeptAnswer) -> bool:
+    """Whether Django would answer ``304`` (its own rules, on the page's validators)."""
+    if environ.get("HTTP_IF_NONE_MATCH") == page.etag:
+        return True
+    request = SimpleNamespace(method="GET", META=environ)
+    return get_conditional_response(request, page.etag, page.last_modified) is not None

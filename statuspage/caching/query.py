@@ -8,7 +8,7 @@ the address) nor its cache keys, so readers cannot fill the caches with addresse
 
 import re
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.http import QueryDict
 
@@ -16,6 +16,8 @@ MAX_PAGE_NUMBER = 10_000
 _SLUG = re.compile(r"[-\w]{1,100}")
 
 Normaliser = Callable[[str], str | None]
+# Where keep_read leaves what the page reads (WSGI environ), for caching.front to learn it.
+READS_MARK = "statuspage.reads"
 
 
 def page_number(value: str) -> str | None:
@@ -36,18 +38,31 @@ def words(limit: int) -> Normaliser:
     return lambda value: " ".join(value.split())[:limit] or None
 
 
-def keep_read(request, query: dict[str, Normaliser]) -> None:
-    """Leave in the request only the parameters the page reads, normalised, in one order.
+def canonical(query_string: str, reads: dict[str, Normaliser]) -> str:
+    """``query_string`` reduced to the parameters in ``reads``, normalised, in one order
+    (the last value of a repeated one, as Django's ``request.GET`` gives it)."""
+    if not query_string or not reads:
+        return ""
+    # Every field, however many: only what the page reads is kept, and the address was
+    # bounded before (MAX_QUERY_STRING, and the server's own limit in front of Django).
+    given = dict(parse_qsl(query_string, keep_blank_values=True))
+    kept = []
+    for name, normalise in reads.items():
+        value = given.get(name)
+        if value is not None and (value := normalise(value)) is not None:
+            kept.append((name, value))
+    return urlencode(kept)
+
+
+def keep_read(request, reads: dict[str, Normaliser]) -> None:
+    """Leave in the request only the parameters the page reads (``canonical``).
 
     The rest change neither the page (its links to sign in copy the address) nor its
     cache keys. A page that reads nothing from its address ignores every query string.
     """
-    kept = []
-    for name, normalise in query.items():
-        value = request.GET.get(name)
-        if value is not None and (value := normalise(value)) is not None:
-            kept.append((name, value))
-    canonical = urlencode(kept)
-    if canonical != request.META.get("QUERY_STRING", ""):
-        request.META["QUERY_STRING"] = canonical
-        request.GET = QueryDict(canonical)
+    query_string = request.META.get("QUERY_STRING", "")
+    reduced = canonical(query_string, reads)
+    if reduced != query_string:
+        request.META["QUERY_STRING"] = reduced
+        request.GET = QueryDict(reduced)
+    request.META[READS_MARK] = reads

@@ -15,16 +15,20 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import Signal
 
 from statuspage.caching import store
-
-VERSION_KEY = "public-content-version"
+from statuspage.caching.watch import VERSION_KEY, VersionWatch
 
 # Sent once a transaction that changed what readers see has committed (the static mirror
 # listens); sender is None.
 public_content_changed = Signal()
 
+_watch = VersionWatch()
+
 
 def content_version() -> int:
-    """Nanoseconds since the epoch of the last change to public content."""
+    """Nanoseconds since the epoch of the last change to public content: with Redis, as
+    this process knows it (``caching.watch``); without, read from the cache."""
+    if store.redis_client() is not None:
+        return _watch.current()
     version = store.call("get", VERSION_KEY)
     if version is None:
         version = time.time_ns()
@@ -33,7 +37,11 @@ def content_version() -> int:
 
 
 def bump_content_version() -> None:
-    store.call("set", VERSION_KEY, time.time_ns(), timeout=None)
+    """A new version: known here at once, stored and announced to every process."""
+    if store.redis_client() is not None:
+        _watch.announce()
+    else:
+        store.call("set", VERSION_KEY, time.time_ns(), timeout=None)
     public_content_changed.send(sender=None)
 
 

@@ -3,9 +3,12 @@ another browser appears on a reader's open page without a reload; drafts never d
 unchanged timeline answers 304 to the page's conditional poll. Screen readers are told
 politely what is new, not the whole region again, and keyboard focus stays put."""
 
+import random
+import statistics
 import time
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from statuspage.models import MaintenanceWindow, StatusUpdate
@@ -93,6 +96,30 @@ def test_a_published_update_appears_on_an_open_page_without_a_reload(live_server
     expect(reader.locator(".event-live__status .pill")).to_have_text("In progress")
     # Same document: no reload happened.
     assert reader.evaluate("window.__marker") == 1
+
+
+def test_at_the_default_interval_readers_see_an_update_within_5_seconds_median(
+    transactional_db, demo, live_server, page
+):
+    assert settings.STATUS_POLL_SECONDS == 5  # the default, as readers get it
+    window = MaintenanceWindow.objects.get(slug=SLUG)
+    page.goto(live_server.url + WINDOW_PATH)
+    region = page.locator("section[data-live-url]")
+    expect(region).to_have_attribute("data-live-interval", "5")
+    author = StaffFactory()
+    moments = random.Random(15)
+    delays = []
+    for n in range(5):
+        page.wait_for_timeout(moments.uniform(0, 5000))  # anywhere in the page's poll cycle
+        body = f"Progress {n}: the copy is {20 * (n + 1)}% done."
+        update_post(event=window, author=author, body=body)
+        published = time.monotonic()
+        region.get_by_text(body).wait_for(timeout=15_000)
+        delays.append(time.monotonic() - published)
+    median = statistics.median(delays)
+    print(f"\nupdates shown after {', '.join(f'{d:.1f}' for d in delays)} s; median {median:.1f}")
+    assert median < 5
+    assert max(delays) < 5 + 2  # one interval, and the fetch
 
 
 def test_a_draft_never_appears_on_an_open_page(window, reader, staff):

@@ -38,6 +38,17 @@ def anonymous_get(stack, path: str) -> requests.Response:
     return requests.get(stack.url + path, timeout=TIMEOUT)
 
 
+def showing(stack, path: str, words: str) -> requests.Response:
+    """An anonymous reader's ``path`` once it shows ``words``: each web process hears of a
+    publish within a second (caching.watch), so one may answer without it for that long."""
+
+    def answer() -> requests.Response | None:
+        response = anonymous_get(stack, path)
+        return response if words in response.text else None
+
+    return wait_for(f"{path} to show “{words}”", answer, timeout=1)
+
+
 def csrf_token(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
 

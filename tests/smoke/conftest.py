@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 _HERE = Path(__file__).parent
 
 WEB_PORT, PG_PORT, REDIS_PORT = 8099, 54331, 63792
+SECOND_WEB_PORT = 8098  # a second granian, as on a second machine (prod.sh's SECOND_PORT)
+PORTS = (WEB_PORT, SECOND_WEB_PORT, PG_PORT, REDIS_PORT)
 # Beside `make prod`'s, directly under /tmp: user postgres must reach its folder inside.
 SERVICES_DIR = Path("/tmp/statuspage-smoke-services")  # noqa: S108
 RUN_DIR = Path("/tmp/statuspage-smoke")  # noqa: S108
@@ -144,6 +146,7 @@ def mail_relay():
 @dataclass(frozen=True)
 class Stack:
     url: str
+    second_url: str  # the second web server's
     username: str
     password: str
     process: subprocess.Popen
@@ -223,6 +226,7 @@ def _environment(fake_x: FakeX, relay: Relay, username: str, password: str) -> d
     return {
         **inherited,
         "PORT": str(WEB_PORT),
+        "SECOND_PORT": str(SECOND_WEB_PORT),
         "PROD_PG_PORT": str(PG_PORT),
         "PROD_REDIS_PORT": str(REDIS_PORT),
         "PROD_SERVICES_DIR": str(SERVICES_DIR),
@@ -276,7 +280,7 @@ def _interrupt(signum, frame):
 
 @pytest.fixture(scope="session")
 def stack(fake_x, mail_relay):
-    busy = [port for port in (WEB_PORT, PG_PORT, REDIS_PORT) if listening(port)]
+    busy = [port for port in PORTS if listening(port)]
     if busy:
         pytest.fail(f"127.0.0.1 ports {busy} are taken: is another smoke run going on?")
     _services("clean")  # whatever a killed run left behind
@@ -294,18 +298,26 @@ def stack(fake_x, mail_relay):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    stack = Stack(f"http://127.0.0.1:{WEB_PORT}", username, password, process, log)
+    stack = Stack(
+        f"http://127.0.0.1:{WEB_PORT}",
+        f"http://127.0.0.1:{SECOND_WEB_PORT}",
+        username,
+        password,
+        process,
+        log,
+    )
     # Killed (a CI job's timeout) as when interrupted: stop the stack on the way out.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         _wait_until_serving(process, f"{stack.url}/", log)
+        _wait_until_serving(process, f"{stack.second_url}/", log)
         yield stack
     finally:
         signal.signal(signal.SIGTERM, previous)
         _stop(process)
         _services("stop")  # in case prod.sh died before services.sh could stop them
         print(f"--- the stack's output, last lines ({log}) ---\n{stack.log_tail()}")
-        left = [port for port in (WEB_PORT, PG_PORT, REDIS_PORT) if listening(port)]
+        left = [port for port in PORTS if listening(port)]
         assert not left, f"still listening after the stack stopped: {left}"
 
 

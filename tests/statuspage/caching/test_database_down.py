@@ -4,16 +4,21 @@ How the database goes down: ``tests.faults.database_down``.
 """
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import Client, TestCase
 
 from statuspage import services
 from statuspage.caching import pages as public_cache
+from statuspage.caching import store, watch
+from statuspage.caching.version import content_version
 from statuspage.models import MaintenanceWindow
 from tests.faults import database_down
+from tests.wsgi import WSGIClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +39,7 @@ def site(demo):
 
 def _warm(*paths: str) -> dict:
     """Anonymous readers see these pages once: their last good copies."""
-    return {path: Client().get(path) for path in paths}
+    return {path: WSGIClient().get(path) for path in paths}
 
 
 @pytest.mark.parametrize("path", [HOME, FAQ, EVENT])
@@ -43,7 +48,7 @@ def test_pages_answer_from_their_last_good_copy_with_a_notice(site, path):
     rendered_at = datetime.now(UTC)
     site.shift(timedelta(minutes=1))  # the shared copy has expired: the page must be rendered
     with database_down() as attempts:
-        page = Client().get(path)
+        page = WSGIClient().get(path)
     assert attempts  # it did try the database
     assert page.status_code == 200
     html = page.content.decode()
@@ -65,7 +70,7 @@ def test_the_api_answers_from_its_last_good_copy_with_a_header(site):
     rendered_at = datetime.now(UTC)
     site.shift(timedelta(minutes=1))
     with database_down():
-        response = Client().get(SUMMARY)
+        response = WSGIClient().get(SUMMARY)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == json.loads(seen.content)
@@ -79,14 +84,14 @@ def test_live_fragments_answer_from_their_copy_too(site):
     seen = _warm(path)[path]
     site.shift(timedelta(minutes=1))
     with database_down():
-        fragment = Client().get(path)
+        fragment = WSGIClient().get(path)
     assert fragment.status_code == 200
     assert fragment.content == seen.content  # no <main> to put a notice in; the header says it
     assert fragment.has_header("X-Served-Stale")
 
 
 def test_cached_pages_and_304s_need_no_database(site):
-    reader = Client()
+    reader = WSGIClient()
     etag = reader.get(HOME)["ETag"]
     with database_down() as attempts:
         page = reader.get(HOME)
@@ -110,8 +115,8 @@ def test_signed_in_readers_get_the_last_good_copy_too(site, staff_client):
 
 def test_a_page_never_seen_answers_503_with_retry_after(site):
     with database_down():
-        page = Client().get(FAQ)
-        api = Client().get("/api/v2/incidents.json")
+        page = WSGIClient().get(FAQ)
+        api = WSGIClient().get("/api/v2/incidents.json")
     assert page.status_code == 503
     assert page["Retry-After"] == "30"
     assert page["Cache-Control"] == "no-store"
@@ -125,7 +130,7 @@ def test_forms_posts_and_the_admin_answer_503_not_500(site, staff_client):
     with database_down():
         anonymous_post = Client().post(f"{FAQ}comments/", {"body": "Is my data safe?"})
         signed_in_post = staff_client.post(f"{FAQ}comments/", {"body": "Is my data safe?"})
-        subscribe = Client().get("/subscribe/")
+        subscribe = WSGIClient().get("/subscribe/")
         admin = staff_client.get("/admin/")
     for response in (anonymous_post, signed_in_post, subscribe, admin):
         assert response.status_code == 503
@@ -138,12 +143,12 @@ def test_after_a_failure_pages_with_a_copy_wait_before_trying_the_database_again
     _warm(HOME, FAQ)
     site.shift(timedelta(minutes=1))
     with database_down() as attempts:
-        assert NOTICE in Client().get(HOME).content.decode()
+        assert NOTICE in WSGIClient().get(HOME).content.decode()
         assert len(attempts) == 1
-        assert NOTICE in Client().get(FAQ).content.decode()
+        assert NOTICE in WSGIClient().get(FAQ).content.decode()
         assert len(attempts) == 1  # known to be down: the copy at once
         site.shift(timedelta(seconds=public_cache.DATABASE_RETRY_SECONDS + 1))
-        assert NOTICE in Client().get(FAQ).content.decode()
+        assert NOTICE in WSGIClient().get(FAQ).content.decode()
         assert len(attempts) == 2
 
 
@@ -152,43 +157,75 @@ def test_when_the_database_is_back_fresh_pages_return(site):
     site.shift(timedelta(minutes=1))
     with database_down():
         for path in (HOME, EVENT, SUMMARY):
-            assert Client().get(path).has_header("X-Served-Stale")
+            assert WSGIClient().get(path).has_header("X-Served-Stale")
     # Back. The first thing written (an update published) shows at once.
     site.shift(timedelta(seconds=1))
     window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.update_post(event=window, author=None, body="We are back: all data is safe.")
     for path in (HOME, EVENT):
-        page = Client().get(path)
+        page = WSGIClient().get(path)
         assert page.status_code == 200
         assert not page.has_header("X-Served-Stale")
         assert NOTICE not in page.content.decode()
         assert "We are back: all data is safe." in page.content.decode()
         assert page["Cache-Control"].startswith("public")
-    assert "We are back: all data is safe." in Client().get(SUMMARY).content.decode()
+    assert "We are back: all data is safe." in WSGIClient().get(SUMMARY).content.decode()
 
 
 def test_when_the_database_is_back_pages_render_again_without_any_write(site):
     _warm(FAQ)
     site.shift(timedelta(minutes=1))
     with database_down():
-        assert Client().get(FAQ).has_header("X-Served-Stale")
-        assert Client().get("/history/").status_code == 503
+        assert WSGIClient().get(FAQ).has_header("X-Served-Stale")
+        assert WSGIClient().get("/history/").status_code == 503
     site.shift(timedelta(seconds=public_cache.DATABASE_RETRY_SECONDS + 1))
-    page = Client().get(FAQ)
+    before = content_version()
+    page = WSGIClient().get(FAQ)
     assert page.status_code == 200
     assert not page.has_header("X-Served-Stale")
     assert page.has_header("ETag")
-    assert Client().get("/history/").status_code == 200
+    assert WSGIClient().get("/history/").status_code == 200
+    # A new version says so to every other process, waiting out its own retry time.
+    assert content_version() > before
+
+
+def _another_process_commits() -> None:
+    """What a write committed in another web process leaves in this one: a new content
+    version (with Redis, by its word on the version channel)."""
+    before = content_version()
+    if store.redis_client() is None:
+        cache.set(watch.VERSION_KEY, before + 1, timeout=None)
+        return
+    watch._announce(before + 1)
+    deadline = time.monotonic() + 1
+    while content_version() == before:
+        assert time.monotonic() < deadline, "the version was not heard within 1 s"
+        time.sleep(0.01)
+
+
+def test_a_change_committed_in_another_process_ends_the_wait(site):
+    _warm(FAQ)
+    site.shift(timedelta(minutes=1))
+    with database_down():
+        assert WSGIClient().get(FAQ).has_header("X-Served-Stale")
+    # Back, within DATABASE_RETRY_SECONDS: nothing tells this process, and it waits...
+    assert WSGIClient().get(FAQ).has_header("X-Served-Stale")
+    # ... until another process commits a change, which it could only do with a database.
+    _another_process_commits()
+    page = WSGIClient().get(FAQ)
+    assert page.status_code == 200
+    assert not page.has_header("X-Served-Stale")
+    assert NOTICE not in page.content.decode()
 
 
 def test_any_page_that_renders_again_ends_the_wait_for_every_page(site):
     _warm(FAQ)
     site.shift(timedelta(minutes=1))
     with database_down():
-        assert Client().get(FAQ).has_header("X-Served-Stale")
+        assert WSGIClient().get(FAQ).has_header("X-Served-Stale")
     # Back, within DATABASE_RETRY_SECONDS: a page without a copy tries, and succeeds.
-    assert Client().get("/history/").status_code == 200
-    page = Client().get(FAQ)
+    assert WSGIClient().get("/history/").status_code == 200
+    page = WSGIClient().get(FAQ)
     assert not page.has_header("X-Served-Stale")
     assert NOTICE not in page.content.decode()

@@ -17,11 +17,19 @@ from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 
 from statuspage import selectors, services
-from statuspage.caching import pages as public_cache
+from statuspage.caching import kept
 from statuspage.models import Incident, MaintenanceWindow
 from statuspage.subscriptions.models import Subscriber
+from tests.wsgi import WSGIClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def reader():
+    """An anonymous reader, through the WSGI layer that keeps and gives answers again."""
+    return WSGIClient()
+
 
 HOME = "/"
 FAQ = "/faq/dotmailer-database-upgrade/"
@@ -52,36 +60,36 @@ def _publish(body: str) -> None:
 
 
 @pytest.mark.parametrize("path", [*PAGES, SUMMARY, "/history/", "/history.atom", "/badge.svg"])
-def test_a_cache_hit_runs_no_sql(site, client, django_assert_num_queries, path):
-    first = client.get(path)
+def test_a_cache_hit_runs_no_sql(site, reader, django_assert_num_queries, path):
+    first = reader.get(path)
     assert first.status_code == 200
     with django_assert_num_queries(0):
-        again = client.get(path)
+        again = reader.get(path)
     assert again.status_code == 200
     assert again.content == first.content
     assert again["Content-Type"] == first["Content-Type"]
     assert again["ETag"] == first["ETag"]
 
 
-def test_the_query_string_is_part_of_the_key(site, client):
-    everything = client.get(FAQ).content.decode()
-    filtered = client.get(f"{FAQ}?level=unavailable").content.decode()
+def test_the_query_string_is_part_of_the_key(site, reader):
+    everything = reader.get(FAQ).content.decode()
+    filtered = reader.get(f"{FAQ}?level=unavailable").content.decode()
     assert filtered != everything
-    assert client.get(f"{FAQ}?level=unavailable").content.decode() == filtered
+    assert reader.get(f"{FAQ}?level=unavailable").content.decode() == filtered
 
 
 def test_publishing_re_renders_every_page_with_the_new_update(
-    site, client, django_assert_num_queries
+    site, reader, django_assert_num_queries
 ):
     for path in [*PAGES, SUMMARY]:
-        client.get(path)
+        reader.get(path)
     site.shift(timedelta(seconds=1))  # the version is the time of the change
     _publish("Copy **finished** ahead of plan.")
     for path in [EVENT, HOME]:
-        page = client.get(path)
+        page = reader.get(path)
         assert page.status_code == 200
         assert "Copy <strong>finished</strong> ahead of plan." in page.content.decode()
-    summary = client.get(SUMMARY).json()
+    summary = reader.get(SUMMARY).json()
     bodies = [
         update["body"]
         for window in summary["scheduled_maintenances"]
@@ -89,46 +97,46 @@ def test_publishing_re_renders_every_page_with_the_new_update(
     ]
     assert "Copy **finished** ahead of plan." in bodies
     with django_assert_num_queries(0):  # and the new copies are shared again
-        assert client.get(EVENT).status_code == 200
+        assert reader.get(EVENT).status_code == 200
 
 
-def test_each_minute_renders_again(site, client):
-    first = client.get(HOME)
+def test_each_minute_renders_again(site, reader):
+    first = reader.get(HOME)
     site.shift(timedelta(minutes=1))  # pages show relative times
     with CaptureQueriesContext(connection) as queries:
-        again = client.get(HOME, headers={"if-none-match": first["ETag"]})
+        again = reader.get(HOME, headers={"if-none-match": first["ETag"]})
     assert again.status_code == 200
     assert len(queries) > 0
     assert again["ETag"] != first["ETag"]
 
 
 @pytest.mark.parametrize("path", [HOME, FAQ, SUMMARY])
-def test_cdn_headers_for_anonymous_readers(site, client, path):
-    for response in (client.get(path), client.get(path)):  # rendered, then from the cache
+def test_cdn_headers_for_anonymous_readers(site, reader, path):
+    for response in (reader.get(path), reader.get(path)):  # rendered, then from the cache
         assert response.status_code == 200
         assert response["Cache-Control"] == (API if path == SUMMARY else PUBLIC)
         assert response["ETag"]
         assert response["Last-Modified"]
         assert "cookie" not in response.get("Vary", "").lower()
         assert not response.cookies
-    unchanged = client.get(path, headers={"if-none-match": response["ETag"]})
+    unchanged = reader.get(path, headers={"if-none-match": response["ETag"]})
     assert unchanged.status_code == 304
     assert unchanged["Cache-Control"] == (API if path == SUMMARY else PUBLIC)
     assert not unchanged.cookies
 
 
 @pytest.mark.parametrize("path", [HOME, FAQ, SUMMARY])
-def test_shared_pages_are_gzipped_for_clients_that_accept_it(site, client, path):
-    plain = client.get(path)
+def test_shared_pages_are_gzipped_for_clients_that_accept_it(site, reader, path):
+    plain = reader.get(path)
     assert not plain.has_header("Content-Encoding")
     for _ in range(2):  # rendered, then from the cache
-        packed = client.get(path, headers={"accept-encoding": "gzip, br"})
+        packed = reader.get(path, headers={"accept-encoding": "gzip, br"})
         assert packed["Content-Encoding"] == "gzip"
         assert "Accept-Encoding" in packed["Vary"]
         assert gzip.decompress(packed.content) == plain.content
         assert len(packed.content) < len(plain.content) / 2
     # The ETag gzip weakens still answers the next conditional GET.
-    unchanged = client.get(
+    unchanged = reader.get(
         path, headers={"accept-encoding": "gzip", "if-none-match": packed["ETag"]}
     )
     assert unchanged.status_code == 304
@@ -136,7 +144,7 @@ def test_shared_pages_are_gzipped_for_clients_that_accept_it(site, client, path)
 
 def test_pages_with_a_secret_are_never_compressed(site, staff_client):
     # A CSRF token beside text a reader chose, compressed, leaks through its length (BREACH).
-    anonymous = Client()
+    anonymous = WSGIClient()
     for reader, path in [
         (staff_client, HOME),
         (staff_client, FAQ),
@@ -149,17 +157,17 @@ def test_pages_with_a_secret_are_never_compressed(site, staff_client):
         assert not page.has_header("Content-Encoding")
 
 
-def test_the_api_keeps_its_cors_headers_on_cache_hits(site, client):
-    client.get(SUMMARY)
-    hit = client.get(SUMMARY)
+def test_the_api_keeps_its_cors_headers_on_cache_hits(site, reader):
+    reader.get(SUMMARY)
+    hit = reader.get(SUMMARY)
     assert hit["Access-Control-Allow-Origin"] == "*"
     assert hit["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
     assert hit["Content-Type"] == "application/json"
 
 
-def test_embeds_keep_their_own_cache_control(site, client):
-    client.get("/badge.svg")
-    hit = client.get("/badge.svg")
+def test_embeds_keep_their_own_cache_control(site, reader):
+    reader.get("/badge.svg")
+    hit = reader.get("/badge.svg")
     assert hit["Cache-Control"] == "public, max-age=60"
     assert hit["Content-Type"] == "image/svg+xml"
     assert hit["Content-Security-Policy"] == "default-src 'none'"
@@ -167,17 +175,17 @@ def test_embeds_keep_their_own_cache_control(site, client):
 
 @pytest.mark.parametrize("encoding", ["", "gzip, br"])
 @pytest.mark.parametrize("path", [HOME, FAQ, SUMMARY, "/badge.svg", "/embed/banner.json"])
-def test_repeated_requests_get_exactly_the_same_answer(site, client, path, encoding):
+def test_repeated_requests_get_exactly_the_same_answer(site, reader, path, encoding):
     # A render and a hit of the shared cache answer alike: statuspage.wsgi gives Django's
     # first answer again to the readers after it. (Django's gzip pads each answer with up
     # to 100 random bytes, against BREACH: the compressed length may differ.)
     headers = {"accept-encoding": encoding}
-    first, again = client.get(path, headers=headers), client.get(path, headers=headers)
+    first, again = reader.get(path, headers=headers), reader.get(path, headers=headers)
     assert first.status_code == again.status_code == 200
     assert _decoded(again) == _decoded(first)
     assert _without_length(again) == _without_length(first)
     conditional = {**headers, "if-none-match": first["ETag"]}
-    unchanged = [client.get(path, headers=conditional) for _ in range(2)]
+    unchanged = [reader.get(path, headers=conditional) for _ in range(2)]
     assert [response.status_code for response in unchanged] == [304, 304]
     assert dict(unchanged[1].headers) == dict(unchanged[0].headers)
     assert unchanged[1]["ETag"].removeprefix("W/") == first["ETag"].removeprefix("W/")
@@ -196,7 +204,7 @@ def _without_length(response) -> dict:
 def test_signed_in_readers_bypass_the_shared_cache(
     site, staff_client, django_assert_max_num_queries
 ):
-    anonymous = Client()
+    anonymous = WSGIClient()
     assert "Sign in" in anonymous.get(HOME).content.decode()  # now in the shared cache
     for _ in range(2):
         page = staff_client.get(HOME)
@@ -216,8 +224,8 @@ def test_signed_in_readers_bypass_the_shared_cache(
 
 @pytest.mark.parametrize("cookie", ["no-such-session", "x" * 32, "expiredsessionkey0123456789abcd"])
 def test_an_unknown_or_expired_session_cookie_is_an_anonymous_reader(site, cookie):
-    first = Client().get(HOME)
-    reader = Client()
+    first = WSGIClient().get(HOME)
+    reader = WSGIClient()
     reader.cookies["sessionid"] = cookie
     with CaptureQueriesContext(connection) as queries:
         page = reader.get(HOME)
@@ -229,7 +237,7 @@ def test_an_unknown_or_expired_session_cookie_is_an_anonymous_reader(site, cooki
 
 
 def test_a_live_session_still_gets_its_own_page(site, django_user_model):
-    Client().get(HOME)
+    WSGIClient().get(HOME)
     reader = Client()
     reader.force_login(django_user_model.objects.create_user("pat", "pat@example.com"))
     page = reader.get(HOME)
@@ -237,8 +245,8 @@ def test_a_live_session_still_gets_its_own_page(site, django_user_model):
     assert "Signed in as" in page.content.decode()
 
 
-def test_flash_messages_are_never_shared(site, client):
-    client.get(HOME)
+def test_flash_messages_are_never_shared(site, reader):
+    reader.get(HOME)
     reader = Client()
     reader.cookies["messages"] = "anything"
     assert reader.get(HOME)["Cache-Control"].startswith("private")
@@ -259,7 +267,7 @@ def _cold_page_stampede(monkeypatch, readers: int, render_seconds: float) -> tup
     def read(_):
         start.wait()
         try:
-            response = Client().get(HOME)
+            response = WSGIClient().get(HOME)
             return response.status_code, response.content
         finally:
             connections.close_all()
@@ -277,13 +285,13 @@ def test_concurrent_readers_of_a_cold_page_render_it_once(site, monkeypatch):
 
 
 def test_readers_stop_waiting_for_a_slow_render_and_render_themselves(site, monkeypatch):
-    monkeypatch.setattr(public_cache, "LOCK_WAIT", 0.05)
+    monkeypatch.setattr(kept, "LOCK_WAIT", 0.05)
     renders, results = _cold_page_stampede(monkeypatch, readers=3, render_seconds=0.5)
     assert len(renders) == 3
     assert {status for status, _ in results} == {200}
 
 
-def test_pages_are_served_when_the_cache_is_down(site, client, settings):
+def test_pages_are_served_when_the_cache_is_down(site, reader, settings):
     # Nothing listens on port 1: every cache call is refused, as when Redis is down.
     settings.CACHES = {
         "default": {
@@ -292,13 +300,13 @@ def test_pages_are_served_when_the_cache_is_down(site, client, settings):
         }
     }
     for path in [HOME, SUMMARY]:
-        response = client.get(path)
+        response = reader.get(path)
         assert response.status_code == 200
         assert response["ETag"]
 
 
 def _etag(path: str = HOME) -> str:
-    return Client().get(path)["ETag"]
+    return WSGIClient().get(path)["ETag"]
 
 
 def test_saving_unpublished_work_leaves_every_etag_as_it_was(site, staff_client):
