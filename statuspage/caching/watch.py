@@ -70,12 +70,15 @@ class VersionWatch:
         """Content changed in this process: a new version, known here at once, stored and
         announced to the others; if Redis cannot be reached, the listener announces it when
         it is back."""
+        # Newer than this process's, whatever Redis holds (it may have lost its data) and
+        # whatever this machine's clock says (another's may be ahead).
+        newer = max(time.time_ns(), self._version + 1)
         try:
-            self._take(_announce(time.time_ns()))
+            self._take(_announce(newer))
         except (RedisError, OSError):
             logger.warning("Could not announce a new version; will once Redis is back")
             self._owed = True
-            self._take(max(time.time_ns(), self._version + 1))
+            self._take(newer)
 
     def _take(self, version: int) -> None:
         """``version``, if newer than the one this process has."""
@@ -135,7 +138,7 @@ class VersionWatch:
         if self._owed:
             self._owed = False
             try:
-                self._take(_announce(time.time_ns()))
+                self._take(_announce(max(time.time_ns(), self._version + 1)))
             except (RedisError, OSError):
                 self._owed = True
                 raise
