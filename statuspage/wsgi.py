@@ -21,6 +21,12 @@ django_application = get_wsgi_application()  # sets Django up, before our module
 
 from statuspage.caching.front import FinishedAnswers  # noqa: E402
 
-application = wrap_wsgi_with_proxy_headers(
-    FinishedAnswers(django_application), trusted_hosts="127.0.0.1"
-)
+_answers = FinishedAnswers(django_application)
+_proxied = wrap_wsgi_with_proxy_headers(_answers, trusted_hosts="127.0.0.1")
+
+
+def application(environ, start_response):
+    # granian's wrapper parses the peer's address on every request: only when it matters.
+    if "HTTP_X_FORWARDED_FOR" in environ:
+        return _proxied(environ, start_response)
+    return _answers(environ, start_response)

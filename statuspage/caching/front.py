@@ -5,10 +5,12 @@ Django answered already, for the same address, host, scheme and encoding, in the
 content version and minute, gets Django's own answer again (status, headers and body as
 they left it) from ``caching.kept.ANSWERS``: no Redis, no database, no request built.
 The version is this process's (``caching.watch``: pushed by Redis, not asked for).
-Many readers of a page that is not kept yet wait for one render. Anything else goes to
-Django; ``caching.pages`` says which of its answers may be kept.
+Many readers of a page that is not kept yet wait for one render; of a page whose version
+or minute has just passed, they are given its previous answer meanwhile. Anything else
+goes to Django; ``caching.pages`` says which of its answers may be kept.
 """
 
+import re
 import time
 from importlib import import_module
 from types import SimpleNamespace
@@ -27,6 +29,10 @@ from statuspage.caching.version import content_version
 from statuspage.common.db import DATABASE_ERRORS
 
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+MAX_QUERY_STRING, STATIC_URL = settings.MAX_QUERY_STRING, settings.STATIC_URL
+# Django's own test of Accept-Encoding, compiled here once: Django's is a lazy object,
+# a proxy call on every use.
+ACCEPTS_GZIP = re.compile(re_accepts_gzip.pattern)
 SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 # What each public page reads from its query string, learnt from Django's answers: made-up
 # parameters are then dropped here too, and hit the page's kept answer. One per path that
@@ -50,7 +56,13 @@ class FinishedAnswers:
             start_response(answer.status, answer.headers)
             return [answer.body]
         key = _key(environ)
-        if not ANSWERS.first_to_render(key):  # another request rendered it meanwhile?
+        # The page's answer of a minute or a version ago: while another request renders
+        # the new one (some milliseconds), readers are given it rather than kept waiting.
+        previous = None if _conditional(environ) else ANSWERS.get(key)
+        if not ANSWERS.first_to_render(key, wait=previous is None):
+            if previous is not None:
+                start_response(previous.status, previous.headers)
+                return [previous.body]
             if (answer := _current(environ)) is not None:
                 start_response(answer.status, answer.headers)
                 return [answer.body]
@@ -93,9 +105,9 @@ def _may_share(environ) -> bool:
         return False
     if "HTTP_IF_UNMODIFIED_SINCE" in environ:
         return False
-    if len(environ.get("QUERY_STRING", "")) > settings.MAX_QUERY_STRING:
+    if len(environ.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
         return False  # Django answers 414
-    if environ.get("PATH_INFO", "").startswith(settings.STATIC_URL):
+    if environ.get("PATH_INFO", "").startswith(STATIC_URL):
         return False
     cookie = environ.get("HTTP_COOKIE")
     if not cookie or not any(name in cookie for name in PERSONAL_COOKIES):
@@ -144,22 +156,27 @@ def _key(environ, *, not_modified: bool = False) -> tuple:
         environ.get("HTTP_HOST", ""),
         environ.get("wsgi.url_scheme", ""),
         environ.get("HTTP_X_FORWARDED_PROTO", ""),
-        bool(re_accepts_gzip.search(environ.get("HTTP_ACCEPT_ENCODING", ""))),
+        bool(ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", ""))),
         not_modified,
     )
 
 
 def _current(environ) -> KeptAnswer | None:
-    """The kept answer to this request, if it is of the current version and minute: the
-    page, or for a conditional GET that the page's validators satisfy, the ``304``."""
+    """The kept answer to this request, if it is of the current version and minute: for
+    a conditional GET that the page's validators satisfy, the ``304`` (kept on its own:
+    a poller may ask only that way all minute); else the page."""
     version, minute = content_version(), int(time.time()) // 60
+    conditional = _conditional(environ)
+    if conditional:
+        answer = ANSWERS.get(_key(environ, not_modified=True))
+        if answer and answer.current(version, minute) and _not_modified(environ, answer):
+            return answer
     page = ANSWERS.get(_key(environ))
     if page is None or not page.current(version, minute):
         return None
-    if not _conditional(environ) or not _not_modified(environ, page):
-        return page
-    answer = ANSWERS.get(_key(environ, not_modified=True))
-    return answer if answer is not None and answer.current(version, minute) else None
+    if conditional and _not_modified(environ, page):
+        return None  # Django answers 304, which is kept
+    return page
 
 
 def _conditional(environ) -> bool:

@@ -113,15 +113,17 @@ class KeptAnswers:
             _, answer = self._probation.popitem(last=False)
             self._bytes["probation"] -= answer.size
 
-    def first_to_render(self, key) -> bool:
-        """Whether this request renders ``key`` (True), or another one already does; then
-        wait up to ``LOCK_WAIT`` for it (many readers of a cold page: one render)."""
+    def first_to_render(self, key, *, wait: bool = True) -> bool:
+        """Whether this request renders ``key`` (True), or another one already does; then,
+        if asked to, wait up to ``LOCK_WAIT`` for it (many readers of a cold page: one
+        render)."""
         with self._lock:
             event = self._rendering.get(key)
             if event is None:
                 self._rendering[key] = threading.Event()
                 return True
-        event.wait(LOCK_WAIT)
+        if wait:
+            event.wait(LOCK_WAIT)
         return False
 
     def rendered(self, key) -> None:

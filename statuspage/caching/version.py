@@ -27,7 +27,7 @@ _watch = VersionWatch()
 def content_version() -> int:
     """Nanoseconds since the epoch of the last change to public content: with Redis, as
     this process knows it (``caching.watch``); without, read from the cache."""
-    if store.redis_client() is not None:
+    if _watch.started or store.redis_client() is not None:
         return _watch.current()
     version = store.call("get", VERSION_KEY)
     if version is None:

@@ -62,6 +62,11 @@ class VersionWatch:
         return time.time_ns() // step * step + self._version % step
 
     @property
+    def started(self) -> bool:
+        """Whether this process listens (it has Redis: the version is the watch's)."""
+        return self._pid == os.getpid()
+
+    @property
     def confirmed(self) -> bool:
         """Whether Redis confirmed the version lately (a message, or a re-check)."""
         return time.monotonic() - self._confirmed_at <= UNCONFIRMED_SECONDS

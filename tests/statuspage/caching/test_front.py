@@ -4,14 +4,18 @@
 import gzip
 import io
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.signals import request_started
+from django.db import connections
 from django.test import TestCase
 
-from statuspage import services
+from statuspage import selectors, services
 from statuspage.caching.kept import ANSWERS
 from statuspage.models import MaintenanceWindow
 from tests.production import in_production
@@ -61,6 +65,7 @@ def test_a_tls_proxy_on_this_machine_is_believed_about_https():
 
 HOME, FAQ, SUMMARY = "/", "/faq/dotmailer-database-upgrade/", "/api/v2/summary.json"
 EVENT = "/maintenance/dotmailer-database-upgrade/"
+TIMELINE = "/timeline/"
 
 
 @pytest.fixture
@@ -168,6 +173,55 @@ def test_any_validator_the_page_satisfies_gets_a_304(site, django_requests, vali
     assert call(HOME, **validators) == from_django
     assert call(HOME, HTTP_IF_NONE_MATCH=etag) == from_django
     assert len(django_requests) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_asked_only_conditionally_keeps_its_304(site, django_requests):
+    # Open pages poll with the ETag another process gave them: this one may never be asked
+    # for the page itself all minute, and its 304 is still answered from memory.
+    etag = dict(call(TIMELINE)[1])["ETag"]
+    ANSWERS.clear()  # as in a process that never answered the page
+    first = call(TIMELINE, HTTP_IF_NONE_MATCH=etag)
+    assert first[0] == "304 Not Modified"
+    for _ in range(3):
+        assert call(TIMELINE, HTTP_IF_NONE_MATCH=etag) == first
+    assert len(django_requests) == 2
+    # Its page, when asked for, is Django's again: the 304 tells nothing of the page.
+    assert call(TIMELINE)[0] == "200 OK"
+    assert len(django_requests) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_one_reader_renders_a_new_minute_the_others_get_the_last_answer(site, monkeypatch):
+    before = call(HOME)
+    site.shift(timedelta(minutes=1))
+    rendering, go_on = threading.Event(), threading.Event()
+    home_page = selectors.home_page
+
+    def slow_home_page(*args, **kwargs):
+        rendering.set()
+        go_on.wait(5)
+        return home_page(*args, **kwargs)
+
+    def render():
+        try:
+            return call(HOME)
+        finally:
+            connections.close_all()
+
+    monkeypatch.setattr(selectors, "home_page", slow_home_page)
+    with ThreadPoolExecutor(1) as pool:
+        renderer = pool.submit(render)
+        assert rendering.wait(5)
+        started = time.monotonic()
+        meanwhile = call(HOME)  # at once, not after the render
+        waited = time.monotonic() - started
+        go_on.set()
+        after = renderer.result()
+    assert meanwhile == before
+    assert waited < 1
+    assert dict(after[1])["ETag"] != dict(before[1])["ETag"]
+    assert call(HOME) == after
 
 
 @pytest.mark.django_db(transaction=True)
