@@ -19,13 +19,22 @@ from django.core.management.base import CommandError
 
 SERVICES_SCRIPT = settings.BASE_DIR / ".ci" / "services.sh"
 
+# nginx as production runs it for static files: a worker per core, sendfile, keep-alive
+# connections reused for as long as the client likes, open files and their metadata kept.
 NGINX_CONF = """
-worker_processes 1;
+worker_processes 2;
 pid {tmp}/nginx.pid;
 error_log {tmp}/nginx-error.log;
 events {{ worker_connections 1024; }}
 http {{
   access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 100000;
+  keepalive_timeout 65;
+  open_file_cache max=1000 inactive=60s;
+  open_file_cache_valid 60s;
   include /etc/nginx/mime.types;
   types {{ application/json json; }}
   server {{
@@ -86,11 +95,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _running(args: list[str], port: int, log: Path):
+def _running(args: list[str], port: int, log: Path, env: dict | None = None):
     """Start ``args`` (output to ``log``), wait until it answers on ``port``; stop it after."""
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as output:
-        process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+        process = subprocess.Popen(  # noqa: S603
+            args, stdout=output, stderr=subprocess.STDOUT, env=env and {**os.environ, **env}
+        )
     try:
         deadline = time.monotonic() + 60
         while process.poll() is not None or curl(f"{url}/")[0] != 200:
@@ -103,17 +114,20 @@ def _running(args: list[str], port: int, log: Path):
         process.wait(timeout=30)
 
 
-def wsgi_server(program: str, options: list[str], log: Path):
-    """gunicorn or granian serving statuspage.wsgi on a free port, with ``options``."""
+def wsgi_server(
+    program: str, options: list[str], log: Path, module: str = "statuspage.wsgi", env=None
+):
+    """gunicorn or granian serving ``module``'s WSGI application on a free port, with
+    ``options`` and ``env`` added to the environment."""
     port = _free_port()
     if program == "gunicorn":
-        where = ["statuspage.wsgi", "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
+        where = [module, "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
     else:
-        where = ["--interface", "wsgi", "statuspage.wsgi:application", "--port", str(port)]
+        where = ["--interface", "wsgi", f"{module}:application", "--port", str(port)]
         where += ["--host", "127.0.0.1", "--no-access-log"]
     venv_program = str(Path(sys.executable).with_name(program))
     args = [sys.executable, venv_program, *where, "--log-level", "warning", *options]
-    return _running(args, port, log)
+    return _running(args, port, log, env)
 
 
 def nginx(root: Path, workdir: Path):
@@ -144,8 +158,8 @@ def redis_pid() -> int | None:
         return None
 
 
-def cpu_seconds(*roots: int | None) -> float:
-    """User and system CPU seconds used so far by these processes and their descendants."""
+def _processes() -> dict[int, tuple[int, int, int]]:
+    """Every process's (parent, CPU ticks used, resident pages), from /proc."""
     stats = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -153,14 +167,33 @@ def cpu_seconds(*roots: int | None) -> float:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+        ticks = int(fields[11]) + int(fields[12])
+        stats[int(stat.parent.name)] = (int(fields[1]), ticks, int(fields[21]))
+    return stats
+
+
+def _family(stats: dict, roots) -> set[int]:
     family = {root for root in roots if root in stats}
     grew = True
     while grew:
-        children = {pid for pid, (parent, _) in stats.items() if parent in family} - family
+        children = {pid for pid, (parent, *_) in stats.items() if parent in family} - family
         family |= children
         grew = bool(children)
-    return sum(stats[pid][1] for pid in family) / os.sysconf("SC_CLK_TCK")
+    return family
+
+
+def cpu_seconds(*roots: int | None) -> float:
+    """User and system CPU seconds used so far by these processes and their descendants."""
+    stats = _processes()
+    return sum(stats[pid][1] for pid in _family(stats, roots)) / os.sysconf("SC_CLK_TCK")
+
+
+def resident_mb(root: int) -> list[float]:
+    """Resident memory (MB) of each process started by ``root``: a server's workers."""
+    stats = _processes()
+    page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+    workers = _family(stats, [root]) - {root}
+    return sorted(stats[pid][2] * page_mb for pid in workers)
 
 
 # --- requests ----------------------------------------------------------------------------------

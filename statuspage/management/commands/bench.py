@@ -1,5 +1,6 @@
-"""Benchmarks, run by hand (`make bench`): the web servers beside nginx, the database
-stopped under load, and render time as data grows.
+"""Benchmarks, run by hand (`make bench`): our server beside nginx and beside the ceiling
+for any Python server, the database and Redis stopped under load, and render time as data
+grows.
 
 Prints tables; asserts nothing. It expects what `make bench` prepares: the production
 stack's PostgreSQL and Redis (started by ``.ci/services.sh run``, whose ``PG_PORT``,
@@ -7,19 +8,27 @@ stack's PostgreSQL and Redis (started by ``.ci/services.sh run``, whose ``PG_POR
 the same script), the demo content, collected static files, an exported mirror, and
 the ``wrk``, ``nginx`` and ``curl`` programs.
 
-1. Throughput: each server configuration asked for and nginx serving the static copy,
-   all started at once and measured in turn on the same pages, every page already in
-   the cache. Besides wrk's figures, the CPU time the server and Redis used per
-   request, which a busy machine disturbs less than requests per second.
+1. Throughput: each server configuration asked for, nginx serving the static copy as
+   production nginx would (``load.NGINX_CONF``), and the ceiling (``ceiling.py``: a
+   WSGI application answering with the same bytes it holds, under the production
+   granian settings), all started at once and measured in turn on the same pages, every
+   page already kept. Besides wrk's figures, the CPU time the server and Redis used per
+   request, which a busy machine disturbs less than requests per second. Then what
+   10,000 open pages polling every ``STATUS_POLL_SECONDS`` cost, from the timeline's
+   ``304`` CPU time, and the resident memory of the production server's workers.
 2. Database down: ``.ci/services.sh stop-postgres`` once the pages were seen, a load
    run over the public pages counting every answer's status, then ``start-postgres``
    and the time until every page is rendered afresh again.
-3. Growth: cold render time and SQL queries at demo size and at 100x the data.
+3. Redis down: ``stop-redis`` under the same load, requests/s beside a run with Redis,
+   then ``start-redis`` and the time until a publish is seen again.
+4. Growth: cold render time and SQL queries at demo size and at 100x the data.
 """
 
+import os
 import shutil
 import statistics
 import time
+import urllib.request
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -37,10 +46,11 @@ from statuspage.models import MaintenanceWindow, Service, ServiceGroup, StatusUp
 
 HOME, FAQ_PAGE, SUMMARY = "/", "/faq/dotmailer-database-upgrade/", "/api/v2/summary.json"
 EVENT = "/maintenance/dotmailer-database-upgrade/"
+TIMELINE = "/timeline/"  # what an open home page polls
 PAGES = [HOME, FAQ_PAGE, SUMMARY]
-CONDITIONAL = [HOME, SUMMARY]  # measured again as conditional GETs answered 304
 DATABASE_DOWN_PAGES = [HOME, FAQ_PAGE, EVENT, SUMMARY]
-NGINX = "nginx, static copy"
+NGINX, CEILING = "nginx (tuned)", "ceiling"
+POLLERS = 10_000
 
 # Server configurations by name: the program and its options. 2 cores: gunicorn's sync
 # workers serve one request at a time each and close every connection; gthread workers keep
@@ -55,11 +65,11 @@ SERVERS = {
     "gunicorn-gthread": ["gunicorn", "--workers", "2", "--threads", "4"],
 }
 PRODUCTION = "granian"  # what .ci/prod.sh runs; it also serves the database-down run
-DEFAULT_SERVERS = "granian,gunicorn,gunicorn-gthread"
+DEFAULT_SERVERS = PRODUCTION
 
 
 class Command(BaseCommand):
-    help = "Measure the web servers beside nginx, the database stopped under load, and growth."
+    help = "Measure our server beside nginx and the ceiling, outages under load, and growth."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--mirror", type=Path, help="the exported static copy, for nginx")
@@ -69,14 +79,16 @@ class Command(BaseCommand):
             "--servers", default=DEFAULT_SERVERS, help=f"comma-separated, of {', '.join(SERVERS)}"
         )
         parser.add_argument("--down-seconds", type=int, default=30)
-        parser.add_argument("--skip", default="", help="comma-separated: throughput,down,growth")
+        parser.add_argument(
+            "--skip", default="", help="comma-separated: throughput,down,redis,growth"
+        )
 
     def handle(self, *args, mirror: Path, seconds, connections, servers, down_seconds, skip, **kw):
         skipped = set(skip.split(","))
         names = [] if "throughput" in skipped else [n.strip() for n in servers.split(",") if n]
         if unknown := set(names) - set(SERVERS):
             raise CommandError(f"Unknown servers: {', '.join(sorted(unknown))}.")
-        if "down" not in skipped and PRODUCTION not in names:
+        if {"down", "redis"} - skipped and PRODUCTION not in names:
             names.append(PRODUCTION)
         if names:
             self._under_load(names, mirror, seconds, connections, down_seconds, skipped)
@@ -98,42 +110,78 @@ class Command(BaseCommand):
                 for name in names
             }
             static = stack.enter_context(load.nginx(mirror, workdir))
+            ceiling = stack.enter_context(
+                load.wsgi_server(
+                    SERVERS[PRODUCTION][0],
+                    SERVERS[PRODUCTION][1:],
+                    workdir / "ceiling.log",
+                    module="statuspage.management.ceiling",
+                    env={"CEILING_ROOT": str(mirror.resolve())},
+                )
+            )
             if "throughput" not in skipped:
-                self._throughput(apps, static, seconds, connections)
+                self._throughput(apps, static, ceiling, seconds, connections)
             if "down" not in skipped:
                 self._database_down(apps[PRODUCTION], down_seconds, connections)
+            if "redis" not in skipped:
+                self._redis_down(apps[PRODUCTION], down_seconds, connections)
+            if PRODUCTION in apps:
+                workers = load.resident_mb(apps[PRODUCTION].pid)
+                self.stdout.write(
+                    f"\nResident memory of {PRODUCTION}'s workers after the runs: "
+                    f"{', '.join(f'{mb:.0f} MB' for mb in workers)} "
+                    f"(kept answers bound: {settings.KEPT_ANSWERS_MB} MB each)"
+                )
 
-    def _throughput(self, apps: dict, static, seconds: int, connections: int) -> None:
+    def _throughput(self, apps: dict, static, ceiling, seconds: int, connections: int) -> None:
         self.stdout.write(
             f"Throughput: wrk, {connections} connections, {seconds} s per row, every page "
-            f"already cached; {connection.vendor}, {settings.CACHES['default']['BACKEND']}"
+            f"already kept; {connection.vendor}, {settings.CACHES['default']['BACKEND']}"
         )
         for name in apps:
             self.stdout.write(f"  {name}: {' '.join(SERVERS[name])}")
         self.stdout.write(
-            "  nginx %: req/s as a share of nginx's; CPU: server and Redis, µs per request; "
-            "bytes: body"
+            f"  {CEILING}: statuspage.management.ceiling, the same bytes from memory, "
+            f"under {PRODUCTION}'s settings\n"
+            "  nginx %, ceil %: req/s as a share of theirs; CPU: server and Redis, µs per "
+            "request; bytes: body"
         )
         self.stdout.write(
-            f"\n{'page':42} {'server':18} {'req/s':>7} {'nginx %':>7} {'p50 ms':>7} "
-            f"{'p99 ms':>7} {'CPU':>5} {'bytes':>6} {'non-2xx/3xx':>11}"
+            f"\n{'page':42} {'server':18} {'req/s':>7} {'nginx %':>7} {'ceil %':>7} "
+            f"{'p50 ms':>7} {'p99 ms':>7} {'CPU':>5} {'bytes':>6} {'non-2xx/3xx':>11}"
         )
-        rows = [(page, False) for page in PAGES] + [(page, True) for page in CONDITIONAL]
-        for page, conditional in rows:
+        references = [(NGINX, static), (CEILING, ceiling)]
+        for page, conditional in [(page, c) for c in (False, True) for page in PAGES]:
             results = {
                 name: _measure(server.url + page, server.pid, seconds, connections, conditional)
-                for name, server in [(NGINX, static), *apps.items()]
+                for name, server in [*references, *apps.items()]
             }
             label = f"{page} (304)" if conditional else page
             for name, r in results.items():
                 self.stdout.write(
                     f"{label:42} {name:18} {r['rate']:>7.0f} "
-                    f"{r['rate'] / results[NGINX]['rate']:>7.0%} {r['p50']:>7.1f} "
+                    f"{r['rate'] / results[NGINX]['rate']:>7.0%} "
+                    f"{r['rate'] / results[CEILING]['rate']:>7.0%} {r['p50']:>7.1f} "
                     f"{r['p99']:>7.1f} {r['cpu']:>5.0f} {r['bytes']:>6} {r['errors']:>11}"
                 )
+        if PRODUCTION in apps:
+            self._pollers(apps[PRODUCTION], seconds, connections)
+
+    def _pollers(self, app, seconds: int, connections: int) -> None:
+        """What open pages cost: each asks for the timeline every STATUS_POLL_SECONDS and,
+        nothing having changed, is answered 304."""
+        polls = _measure(app.url + TIMELINE, app.pid, seconds, connections, conditional=True)
+        rate = POLLERS / settings.STATUS_POLL_SECONDS
+        cores = rate * polls["cpu"] / 1e6
+        self.stdout.write(
+            f"\n{POLLERS:,} open pages polling {TIMELINE} every {settings.STATUS_POLL_SECONDS} s: "
+            f"{rate:,.0f} req/s; at the {polls['cpu']:.0f} µs of CPU a 304 cost here "
+            f"({polls['rate']:,.0f} req/s, p99 {polls['p99']:.1f} ms), {cores:.2f} of a core "
+            f"({cores / os.cpu_count():.0%} of this machine's {os.cpu_count()})"
+        )
 
     def _database_down(self, app, seconds: int, connections: int) -> None:
-        """Within a minute every page is a plain cache hit, database or not; so the run is
+        """Within a minute every page is answered from memory, database or not; so the run is
         timed to cross into the next minute early, after which each page must be rendered
         and, the database being down, is answered from its last good copy."""
         self.stdout.write(
@@ -161,6 +209,39 @@ class Command(BaseCommand):
             f"PostgreSQL started again: every page rendered afresh after {recovered:.1f} s"
             if recovered is not None
             else "PostgreSQL started again: pages still stale after 60 s"
+        )
+
+    def _redis_down(self, app, seconds: int, connections: int) -> None:
+        """Answers come from each process's memory; Redis only tells them of changes. With
+        Redis stopped, every page is rendered again every few seconds (nobody can say it
+        is current), and the rest is served from memory."""
+        self.stdout.write(
+            f"\nRedis down: {PRODUCTION}, wrk {seconds} s, {connections} connections, "
+            f"rotating over {', '.join(DATABASE_DOWN_PAGES)}"
+        )
+        runs = {}
+        for label in ("Redis up", "Redis stopped"):
+            if label == "Redis stopped":
+                load.services("stop-redis")
+            try:
+                runs[label] = load.wrk_statuses(app.url, DATABASE_DOWN_PAGES, seconds, connections)
+            finally:
+                if label == "Redis stopped":
+                    load.services("start-redis")
+        normal = sum(runs["Redis up"][0].values()) / seconds
+        for label, (counts, _, socket_errors) in runs.items():
+            total = sum(counts.values())
+            by_status = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
+            self.stdout.write(
+                f"{label:14} {total / seconds:>7.0f} req/s ({total / seconds / normal:.0%}), "
+                f"answered 200: {counts.get(200, 0) / max(total, 1):.2%} ({by_status}); "
+                f"socket errors: {socket_errors}"
+            )
+        seen = _seconds_until_a_change_is_seen(app.url, SUMMARY, timeout=60)
+        self.stdout.write(
+            f"Redis started again: a change then published seen in every answer after {seen:.1f} s"
+            if seen is not None
+            else "Redis started again: a change then published not seen after 60 s"
         )
 
     def _growth(self) -> None:
@@ -203,6 +284,28 @@ def _wait_until_fresh(base: str, paths: list[str], timeout: float) -> float | No
             return time.monotonic() - start
         time.sleep(0.5)
     return None
+
+
+def _seconds_until_a_change_is_seen(base: str, path: str, timeout: float) -> float | None:
+    """Renames a service (and names it back after): seconds until ten answers in a row
+    show the new name, so every worker has it; None on timeout."""
+    connections.close_all()  # Redis, and so this process's connections, were restarted
+    service = Service.objects.order_by("pk").first()
+    old_name, service.name = service.name, f"{service.name} (bench)"
+    start = time.monotonic()
+    service.save(update_fields=["name"])
+    try:
+        in_a_row = 0
+        while time.monotonic() - start < timeout:
+            with urllib.request.urlopen(base + path, timeout=5) as answer:  # noqa: S310
+                in_a_row = in_a_row + 1 if service.name in answer.read().decode() else 0
+            if in_a_row == 10:
+                return time.monotonic() - start
+            time.sleep(0.05)
+        return None
+    finally:
+        service.name = old_name
+        service.save(update_fields=["name"])
 
 
 def _render(page: str) -> tuple[float, int]:
