@@ -141,7 +141,10 @@ def _stale(request, copy: KeptAnswer) -> HttpResponse:
     if response.get("Content-Type", "").startswith("text/html"):
         notice = render_to_string(
             "includes/stale_notice.html",
-            {"stale_since": f"{since.day} {since:%B %Y, %H:%M}", "stale_iso": since.isoformat()},
+            {
+                "stale_since": f"{since.day} {since:%B %Y, %H:%M}",
+                "stale_iso": since.isoformat(timespec="seconds"),
+            },
         )
         response.content = response.content.replace(
             STALE_MARKER, notice.strip().encode(response.charset), 1

@@ -44,5 +44,12 @@ def event_time(moment, event) -> str:
 
 
 @register.filter
+def machine_time(moment) -> str:
+    """A moment as ``<time datetime>`` wants it: UTC, to the second (HTML allows no
+    microseconds)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else ""
+
+
+@register.filter
 def hashtag_url(hashtag: str) -> str:
     return x.hashtag_url(hashtag)
