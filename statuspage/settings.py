@@ -65,7 +65,8 @@ SITE_NAME = env("SITE_NAME", "dotMailer status")
 # How often open pages fetch their timeline again: an unchanged one is a 304 from memory
 # (statuspage/caching/front.py), so a reader sees an update within seconds, cheaply.
 STATUS_POLL_SECONDS = int(env("STATUS_POLL_SECONDS", "5"))
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails and posts; unset, where `make run` serves (PORT, as it does).
+SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
 
 INSTALLED_APPS = [
     "statuspage.apps.StaffAdminConfig",  # django.contrib.admin, with two-factor sign-in

@@ -14,10 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECK = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
 
 
-def _start(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+def _start(check: str = CHECK, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_")) and k not in {"PORT", "SITE_URL"}
+    }
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, "-c", CHECK],
+        [sys.executable, "-c", check],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "statuspage.settings", **env},
         capture_output=True,
@@ -46,6 +50,21 @@ def test_production_starts_with_both_set():
     result = _start(DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="status.example.com")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("env", "site_url"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8311"}, "http://127.0.0.1:8311"),  # PORT=8311 make run: links to 8311
+        ({"PORT": "8311", "SITE_URL": "https://status.example.com/"}, "https://status.example.com"),
+    ],
+)
+def test_links_point_where_make_run_serves(env, site_url):
+    check = CHECK.replace("settings.DEBUG", "settings.SITE_URL")
+    result = _start(check, DJANGO_DEBUG="true", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == site_url
 
 
 def test_debug_mode_needs_nothing_and_uses_sqlite():

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.test import TestCase
 
@@ -45,9 +46,9 @@ def _ask(client, email="pat@example.com", services=()):
 
 
 def _link(kind: str) -> str:
-    return re.search(rf"http://127\.0\.0\.1:8000(/subscriptions/{kind}\S*)", mail.outbox[-1].body)[
-        1
-    ]
+    return re.search(
+        rf"{re.escape(settings.SITE_URL)}(/subscriptions/{kind}\S*)", mail.outbox[-1].body
+    )[1]
 
 
 def _confirmed(client, services=()) -> Subscriber:

@@ -16,6 +16,7 @@ import responses
 import time_machine
 import urllib3.connection
 import urllib3.util.connection
+from django.conf import settings
 from django.core import mail
 from django.test import Client, TestCase
 
@@ -66,7 +67,7 @@ def _post(client, data):
 
 
 def _link(message, kind: str) -> str:
-    match = re.search(rf"http://127\.0\.0\.1:8000(/subscriptions/{kind}\S*)", message.body)
+    match = re.search(rf"{re.escape(settings.SITE_URL)}(/subscriptions/{kind}\S*)", message.body)
     return match[1]
 
 
@@ -159,7 +160,7 @@ def test_updates_reach_subscribers_of_the_affected_services_only(db, client, api
     stop = message.extra_headers["List-Unsubscribe"].strip("<>")
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/subscriptions/" in stop
-    assert "Choose services or unsubscribe: http://127.0.0.1:8000/subscriptions/" in message.body
+    assert f"Choose services or unsubscribe: {settings.SITE_URL}/subscriptions/" in message.body
 
 
 def test_one_click_unsubscribe(db, client, api):
@@ -170,10 +171,7 @@ def test_one_click_unsubscribe(db, client, api):
         services.update_post, event=window, author=None, body="Started.", status="in_progress"
     )
     stop = (
-        mail.outbox[0]
-        .extra_headers["List-Unsubscribe"]
-        .strip("<>")
-        .removeprefix("http://127.0.0.1:8000")
+        mail.outbox[0].extra_headers["List-Unsubscribe"].strip("<>").removeprefix(settings.SITE_URL)
     )
     anonymous = Client(enforce_csrf_checks=True)  # as a mail client posts: no session, no token
     assert anonymous.post(stop, {"List-Unsubscribe": "One-Click"}).status_code == 200
