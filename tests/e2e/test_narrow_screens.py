@@ -3,9 +3,11 @@ anonymous readers and signed-in ones (whose header holds more)."""
 
 import pytest
 
-from faq.models import Profile
+from faq.models import FAQ, Profile
+from statuspage import services
+from statuspage.models import MaintenanceWindow
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import CommentFactory, StaffFactory, UserFactory
 
 WIDTH = 360
 PAGES = [
@@ -76,3 +78,15 @@ def test_pages_fit_a_360_pixel_screen_when_signed_in(phone, live_server, client,
         if width > WIDTH:
             too_wide[path] = (width, wider)
     assert too_wide == {}
+
+
+def test_a_5000_character_word_or_url_wraps_instead_of_widening_the_page(phone, live_server):
+    faq = FAQ.objects.get(slug="dotmailer-database-upgrade")
+    CommentFactory(faq=faq, body="A" * 5000)
+    CommentFactory(faq=faq, body="https://example.com/" + "path/" * 400)
+    window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+    services.update_post(event=window, author=None, body="B" * 4000)
+    page = phone.new_page()
+    for path in ["/faq/dotmailer-database-upgrade/", "/maintenance/dotmailer-database-upgrade/"]:
+        width, wider = overflow(page, live_server.url + path)
+        assert width <= WIDTH, (path, width, wider)
