@@ -41,6 +41,8 @@ FAQ_QUERY = {
 
 @public_page(query=FAQ_QUERY)
 def faq_detail(request, slug: str):
+    if request.method == "POST":  # the comment form posts here, to come back here on error
+        return comment_create(request, slug)
     return render(request, "faq/faq_detail.html", _faq_context(request, slug))
 
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from faq.models import Comment, Profile
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, admin_sign_in
-from tests.factories import PASSWORD, StaffFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory
 
 FAQ_PATH = "/faq/dotmailer-database-upgrade/"
 CUSTOMER_PASSWORD = "Quiet-lantern-orbit-71"
@@ -170,3 +170,29 @@ def test_a_new_customer_asks_and_sees_the_official_reply(
         phone.close()
 
     assert errors == [], f"the customer's pages had errors: {errors}"
+
+
+def test_a_comment_with_an_error_comes_back_at_the_form_with_what_was_typed(
+    live_server, page, client, transactional_db, demo
+):
+    customer = UserFactory()
+    Profile.objects.update_or_create(user=customer, defaults={"name": "Jo Customer"})
+    client.force_login(customer)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + FAQ_PATH)
+    page.wait_for_load_state("load")
+    form = page.locator("#new-comment form")
+    too_long = "x" * (MAX_LENGTH + 10)  # past the box's own limit, as a pasted text may be
+    form.locator("textarea").evaluate(
+        "(box, text) => { box.removeAttribute('maxlength'); box.value = text; }", too_long
+    )
+    with page.expect_navigation():
+        form.get_by_role("button", name="Post comment").click()
+    # Back at the FAQ's own address, at the form: the error in sight, the text kept.
+    expect(page).to_have_url(f"{live_server.url}{FAQ_PATH}#new-comment")
+    expect(page.locator("#new-comment .field-errors")).to_be_in_viewport()
+    expect(page.locator("#new-comment textarea")).to_have_value(too_long)
+    assert not Comment.objects.filter(body=too_long).exists()

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client, TestCase
@@ -370,7 +371,7 @@ def test_customer_is_emailed_about_an_official_reply_and_can_stop_it(faq, client
     stop = re.search(r"http://\S+/faq/notifications/stop/\S+/", message.body)[0]
     assert message.extra_headers["List-Unsubscribe"] == f"<{stop}>"
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    path = stop.removeprefix("http://127.0.0.1:8000")
+    path = stop.removeprefix(settings.SITE_URL)
     anonymous = Client(enforce_csrf_checks=True)
     assert "Stop e-mails about replies?" in anonymous.get(path).content.decode()
     customer.profile.refresh_from_db()
@@ -495,3 +496,24 @@ def test_a_comments_link_runs_no_query(faq, django_assert_num_queries):
         link = loaded.get_absolute_url()
     assert link == f"{faq.get_absolute_url()}#comment-{reply.pk}"
     assert (question.thread_position, reply.thread_position) == (1, 1)
+
+
+def test_the_form_posts_to_the_faq_itself_and_an_error_comes_back_there(faq, client, customer):
+    assert f'action="{faq.get_absolute_url()}#new-comment"' in _page(client, faq)
+    refused = client.post(faq.get_absolute_url(), {"body": "   "})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert 'id="new-comment"' in page
+    assert "field-errors" in page
+    assert not Comment.objects.exists()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        posted = client.post(faq.get_absolute_url(), {"body": "Is the API down too?"})
+    assert posted.status_code == 302
+    assert Comment.objects.get().body == "Is the API down too?"
+
+
+def test_an_anonymous_post_to_the_faq_is_asked_to_sign_in(faq):
+    response = Client().post(faq.get_absolute_url(), {"body": "Hello"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert not Comment.objects.exists()
