@@ -51,6 +51,17 @@ class WSGIClient:
     def get(self, path: str, data: dict | None = None, headers=None, **environ) -> Answer:
         """GET ``path`` (with ``data`` as its query); ``headers`` as the test client takes
         them ({"if-none-match": ...}), ``environ`` as WSGI keys (HTTP_ACCEPT_ENCODING=...)."""
+        status, response_headers, content = self.exchange(path, data, headers, **environ)
+        cookies = SimpleCookie()
+        for name, value in response_headers:
+            if name.lower() == "set-cookie":
+                cookies.load(value)
+        return Answer(int(status[:3]), CaseInsensitiveMapping(response_headers), content, cookies)
+
+    def exchange(
+        self, path: str, data: dict | None = None, headers=None, **environ
+    ) -> tuple[str, list, bytes]:
+        """As ``get``, the answer as the server is given it: status line, headers, body."""
         parts = urlsplit(path)
         for name, value in (headers or {}).items():
             environ["HTTP_" + name.upper().replace("-", "_")] = value
@@ -95,10 +106,4 @@ class WSGIClient:
         finally:
             request_started.connect(close_old_connections)
             request_finished.connect(close_old_connections)
-        cookies = SimpleCookie()
-        for name, value in started["headers"]:
-            if name.lower() == "set-cookie":
-                cookies.load(value)
-        return Answer(
-            int(started["status"][:3]), CaseInsensitiveMapping(started["headers"]), content, cookies
-        )
+        return started["status"], started["headers"], content

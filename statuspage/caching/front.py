@@ -48,14 +48,14 @@ class FinishedAnswers:
 
     def __call__(self, environ, start_response):
         if not _may_share(environ):
-            if _forgotten_session(environ) and (answer := _current(environ)):
+            if _forgotten_session(environ) and (answer := _current(environ, _key(environ))):
                 start_response(answer.status, [*answer.headers, _forget_session_cookie()])
                 return [answer.body]
             return self.app(environ, start_response)
-        if (answer := _current(environ)) is not None:
+        key = _key(environ)
+        if (answer := _current(environ, key)) is not None:
             start_response(answer.status, answer.headers)
             return [answer.body]
-        key = _key(environ)
         # The page's answer of a minute or a version ago: while another request renders
         # the new one (some milliseconds), readers are given it rather than kept waiting.
         previous = None if _conditional(environ) else ANSWERS.get(key)
@@ -63,7 +63,7 @@ class FinishedAnswers:
             if previous is not None:
                 start_response(previous.status, previous.headers)
                 return [previous.body]
-            if (answer := _current(environ)) is not None:
+            if (answer := _current(environ, key)) is not None:
                 start_response(answer.status, answer.headers)
                 return [answer.body]
             return self._django(environ, start_response, key, renders=False)
@@ -83,7 +83,8 @@ class FinishedAnswers:
                 # page reads (caching.query), so made-up parameters add no entries.
                 _READS[environ.get("PATH_INFO", "")] = environ.get(READS_MARK, {})
                 kept = KeptAnswer(finished["status"], finished["headers"], **mark)
-                ANSWERS.put(_key(environ, not_modified=kept.status.startswith("304")), kept)
+                kept_key = _key(environ)
+                ANSWERS.put(_304(kept_key) if kept.status.startswith("304") else kept_key, kept)
         finally:
             if renders:
                 ANSWERS.rendered(key)
@@ -143,10 +144,9 @@ def _forget_session_cookie() -> tuple[str, str]:
     return "Set-Cookie", response.cookies[settings.SESSION_COOKIE_NAME].OutputString()
 
 
-def _key(environ, *, not_modified: bool = False) -> tuple:
+def _key(environ) -> tuple:
     """What may change the answer: the address (with what the page reads of its query
-    string), the host, the scheme (also as a proxy says it), whether gzip is taken, and
-    whether it is a ``304``."""
+    string), the host, the scheme (also as a proxy says it), and whether gzip is taken."""
     path, query_string = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
     if query_string and (reads := _READS.get(path)) is not None:
         query_string = canonical(query_string, reads)
@@ -157,21 +157,25 @@ def _key(environ, *, not_modified: bool = False) -> tuple:
         environ.get("wsgi.url_scheme", ""),
         environ.get("HTTP_X_FORWARDED_PROTO", ""),
         bool(ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", ""))),
-        not_modified,
     )
 
 
-def _current(environ) -> KeptAnswer | None:
+def _304(key: tuple) -> tuple:
+    """Where the ``304`` to the page at ``key`` is kept."""
+    return (key, 304)
+
+
+def _current(environ, key: tuple) -> KeptAnswer | None:
     """The kept answer to this request, if it is of the current version and minute: for
     a conditional GET that the page's validators satisfy, the ``304`` (kept on its own:
     a poller may ask only that way all minute); else the page."""
     version, minute = content_version(), int(time.time()) // 60
     conditional = _conditional(environ)
     if conditional:
-        answer = ANSWERS.get(_key(environ, not_modified=True))
+        answer = ANSWERS.get(_304(key))
         if answer and answer.current(version, minute) and _not_modified(environ, answer):
             return answer
-    page = ANSWERS.get(_key(environ))
+    page = ANSWERS.get(key)
     if page is None or not page.current(version, minute):
         return None
     if conditional and _not_modified(environ, page):

@@ -198,11 +198,9 @@ class Command(BaseCommand):
             )
         finally:
             load.services("start-postgres")
-        total = sum(counts.values())
-        by_status = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
         self.stdout.write(
-            f"responses {total}, answered 200: {counts.get(200, 0) / max(total, 1):.2%} "
-            f"({by_status}; {stale} of them last good copies); socket errors: {socket_errors}"
+            f"responses {sum(counts.values())}, {_answered(counts)}, {stale} of them last good "
+            f"copies; socket errors: {socket_errors}"
         )
         recovered = _wait_until_fresh(app.url, DATABASE_DOWN_PAGES, timeout=60)
         self.stdout.write(
@@ -219,22 +217,19 @@ class Command(BaseCommand):
             f"\nRedis down: {PRODUCTION}, wrk {seconds} s, {connections} connections, "
             f"rotating over {', '.join(DATABASE_DOWN_PAGES)}"
         )
-        runs = {}
-        for label in ("Redis up", "Redis stopped"):
-            if label == "Redis stopped":
-                load.services("stop-redis")
-            try:
-                runs[label] = load.wrk_statuses(app.url, DATABASE_DOWN_PAGES, seconds, connections)
-            finally:
-                if label == "Redis stopped":
-                    load.services("start-redis")
+        runs = {"Redis up": load.wrk_statuses(app.url, DATABASE_DOWN_PAGES, seconds, connections)}
+        load.services("stop-redis")
+        try:
+            runs["Redis stopped"] = load.wrk_statuses(
+                app.url, DATABASE_DOWN_PAGES, seconds, connections
+            )
+        finally:
+            load.services("start-redis")
         normal = sum(runs["Redis up"][0].values()) / seconds
         for label, (counts, _, socket_errors) in runs.items():
-            total = sum(counts.values())
-            by_status = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
+            rate = sum(counts.values()) / seconds
             self.stdout.write(
-                f"{label:14} {total / seconds:>7.0f} req/s ({total / seconds / normal:.0%}), "
-                f"answered 200: {counts.get(200, 0) / max(total, 1):.2%} ({by_status}); "
+                f"{label:14} {rate:>7.0f} req/s ({rate / normal:.0%}), {_answered(counts)}; "
                 f"socket errors: {socket_errors}"
             )
         seen = _seconds_until_a_change_is_seen(app.url, SUMMARY, timeout=60)
@@ -269,6 +264,13 @@ def _measure(url: str, pid: int, seconds: int, connections: int, conditional: bo
     result = load.wrk(url, seconds, connections, extra)
     used = load.cpu_seconds(pid, load.redis_pid()) - before
     return {**result, "cpu": used / result["requests"] * 1e6, "bytes": load.curl(url, extra)[2]}
+
+
+def _answered(counts: dict[int, int]) -> str:
+    """The share of answers that were 200, and the count of each status."""
+    total = sum(counts.values())
+    by_status = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
+    return f"answered 200: {counts.get(200, 0) / max(total, 1):.2%} ({by_status})"
 
 
 def _wait_for_second_of_minute(second: int) -> None:

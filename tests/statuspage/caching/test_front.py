@@ -2,7 +2,6 @@
 (HTTPS only); and Django's finished answers to anonymous readers, kept and given again."""
 
 import gzip
-import io
 import json
 import threading
 import time
@@ -19,6 +18,7 @@ from statuspage import selectors, services
 from statuspage.caching.kept import ANSWERS
 from statuspage.models import MaintenanceWindow
 from tests.production import in_production
+from tests.wsgi import WSGIClient
 
 # Calls statuspage.wsgi.application for an address that needs no database or template,
 # from the given peer address with the given headers; prints statuses and redirects.
@@ -90,30 +90,7 @@ def django_requests():
 
 def call(path: str, **environ) -> tuple[str, list, bytes]:
     """The WSGI application's answer to a GET, as a server would ask for it."""
-    from statuspage.wsgi import application
-
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": io.StringIO(),
-        **environ,
-    }
-    answer = []
-    body = application(
-        environ, lambda status, headers, exc_info=None: answer.extend([status, headers])
-    )
-    try:
-        return answer[0], answer[1], b"".join(body)
-    finally:
-        getattr(body, "close", lambda: None)()
+    return WSGIClient().exchange(path, **environ)
 
 
 @pytest.mark.django_db(transaction=True)
