@@ -37,10 +37,10 @@ def redis_down():
     version listener's subscription) and every new one is refused, as by a stopped server,
     until the block ends. Needs the cache to be Redis (the PostgreSQL and Redis pass)."""
     import redis
-    from django.core.cache import cache
+    from django.conf import settings
     from redis.connection import Connection
 
-    location = cache._servers[0]
+    location = settings.CACHES["default"]["LOCATION"]
     with redis.Redis.from_url(location) as admin:
         admin.ping()  # connected before connections are refused
 
