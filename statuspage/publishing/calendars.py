@@ -1,4 +1,5 @@
-"""Maintenance windows as iCalendar: a subscribable feed and a file per window.
+"""Maintenance windows as iCalendar: subscribable feeds (every window, or the windows
+affecting one service) and a file per window.
 
 Calendar applications match a window across refreshes by its UID and replace
 their copy when its SEQUENCE rises (the window moved or was cancelled).
@@ -14,10 +15,11 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from statuspage.caching.pages import public_page
 from statuspage.common.links import absolute
-from statuspage.models import MaintenanceStatus, MaintenanceWindow
+from statuspage.models import MaintenanceStatus, MaintenanceWindow, Service
 from statuspage.publishing.feeds import faq_url
 
 # Windows that ended longer ago than this drop out of the subscribed feed.
@@ -60,17 +62,17 @@ def window_event(window: MaintenanceWindow) -> icalendar.Event:
     return event
 
 
-def maintenance_calendar() -> icalendar.Calendar:
-    """Published windows that have not ended, or ended in the last 90 days; one query."""
+def _subscribed_calendar(windows, name: str, description: str) -> icalendar.Calendar:
+    """A subscribable calendar of those of ``windows`` that have not ended, or ended in
+    the last 90 days; one query."""
     windows = (
-        MaintenanceWindow.objects.published()
-        .filter(scheduled_end__gte=timezone.now() - RECENT)
+        windows.filter(scheduled_end__gte=timezone.now() - RECENT)
         .select_related("faq")
         .order_by("scheduled_start", "pk")
     )
     calendar = _calendar()
-    calendar.add("x-wr-calname", f"{settings.SITE_NAME} maintenance")
-    calendar.add("x-wr-caldesc", f"Planned maintenance announced on {settings.SITE_NAME}.")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-caldesc", description)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
     for window in windows:
@@ -78,9 +80,34 @@ def maintenance_calendar() -> icalendar.Calendar:
     return calendar
 
 
+def maintenance_calendar() -> icalendar.Calendar:
+    """Published windows that have not ended, or ended in the last 90 days; one query."""
+    return _subscribed_calendar(
+        MaintenanceWindow.objects.published(),
+        f"{settings.SITE_NAME} maintenance",
+        f"Planned maintenance announced on {settings.SITE_NAME}.",
+    )
+
+
+def service_calendar(service: Service) -> icalendar.Calendar:
+    """``maintenance_calendar`` of the windows affecting ``service``; one query."""
+    names = {"site": settings.SITE_NAME, "service": service.name}
+    return _subscribed_calendar(
+        MaintenanceWindow.objects.published().filter(services=service),
+        _("%(site)s maintenance: %(service)s") % names,
+        _("Planned maintenance affecting %(service)s, announced on %(site)s.") % names,
+    )
+
+
 @public_page
 def maintenance_ics(request):
     return HttpResponse(maintenance_calendar().to_ical(), content_type=CONTENT_TYPE)
+
+
+@public_page
+def service_ics(request, slug: str):
+    service = get_object_or_404(Service, slug=slug)
+    return HttpResponse(service_calendar(service).to_ical(), content_type=CONTENT_TYPE)
 
 
 @public_page

@@ -1,8 +1,10 @@
-"""The history feeds, /history.atom and /history.rss: events and their updates, newest first.
+"""The history feeds, /history.atom and /history.rss: events and their updates, newest first;
+and a service's own, /services/<slug>.atom: only the events that affect it.
 
 Each item is an announced incident or maintenance window, or one published
 status update on it. Three queries build the feed however much history there
-is: the newest updates, windows and incidents, each cut to the feed's length.
+is: the newest updates, windows and incidents, each cut to the feed's length
+(a service's feed first looks the service up: four).
 """
 
 from dataclasses import dataclass
@@ -11,15 +13,18 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from faq.models import published_faq
 from statuspage.caching.pages import public_page
 from statuspage.common.links import absolute
 from statuspage.common.text import render_markdown
-from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
+from statuspage.models import Incident, MaintenanceWindow, Service, StatusUpdate
 from statuspage.templatetags.status import event_time, window_times
 
 FEED_ITEMS = 50
@@ -95,11 +100,19 @@ def _incident_entry(incident: Incident) -> Entry:
     )
 
 
-def history_entries(limit: int = FEED_ITEMS) -> list[Entry]:
-    """The ``limit`` newest public events and updates, newest first; three queries."""
+def history_entries(limit: int = FEED_ITEMS, service: Service | None = None) -> list[Entry]:
+    """The ``limit`` newest public events and updates, newest first; three queries.
+
+    With ``service``, only the events that list it among their services, and the
+    updates on them.
+    """
     updates = StatusUpdate.objects.published().select_related("maintenance", "incident")
     windows = MaintenanceWindow.objects.published().select_related("faq")
     incidents = Incident.objects.published()
+    if service is not None:
+        windows = windows.filter(services=service)
+        incidents = incidents.filter(services=service)
+        updates = updates.filter(Q(maintenance__services=service) | Q(incident__services=service))
     entries = [
         *(_update_entry(u) for u in updates.order_by("-display_at", "-pk")[:limit]),
         *(_window_entry(w) for w in windows.order_by("-published_at", "-pk")[:limit]),
@@ -108,29 +121,16 @@ def history_entries(limit: int = FEED_ITEMS) -> list[Entry]:
     return sorted(entries, key=lambda entry: entry.pubdate, reverse=True)[:limit]
 
 
-class HistoryRssFeed(Feed):
-    feed_type = Rss201rev2Feed
-    url_name = "history_rss"
+def service_entries(service: Service, limit: int = FEED_ITEMS) -> list[Entry]:
+    """``history_entries`` of the events affecting ``service``; three queries."""
+    return history_entries(limit, service=service)
 
-    def title(self) -> str:
-        return f"{settings.SITE_NAME}: incidents and maintenance"
 
-    def link(self) -> str:
-        return absolute(reverse("statuspage:history"))
-
-    def description(self) -> str:
-        return (
-            f"Incidents, planned maintenance and their progress updates from {settings.SITE_NAME}."
-        )
-
-    def feed_url(self) -> str:
-        return absolute(reverse(self.url_name))
+class EntryFeed(Feed):
+    """A feed of ``Entry`` items: what every feed here says of each item."""
 
     def author_name(self) -> str:
         return settings.SITE_NAME
-
-    def items(self) -> list[Entry]:
-        return history_entries()
 
     def item_title(self, item: Entry) -> str:
         return item.title
@@ -156,6 +156,28 @@ class HistoryRssFeed(Feed):
         return (item.category,)
 
 
+class HistoryRssFeed(EntryFeed):
+    feed_type = Rss201rev2Feed
+    url_name = "history_rss"
+
+    def title(self) -> str:
+        return f"{settings.SITE_NAME}: incidents and maintenance"
+
+    def link(self) -> str:
+        return absolute(reverse("statuspage:history"))
+
+    def description(self) -> str:
+        return (
+            f"Incidents, planned maintenance and their progress updates from {settings.SITE_NAME}."
+        )
+
+    def feed_url(self) -> str:
+        return absolute(reverse(self.url_name))
+
+    def items(self) -> list[Entry]:
+        return history_entries()
+
+
 class HistoryAtomFeed(HistoryRssFeed):
     feed_type = Atom1Feed
     url_name = "history_atom"
@@ -164,5 +186,33 @@ class HistoryAtomFeed(HistoryRssFeed):
         return self.description()
 
 
+class ServiceAtomFeed(EntryFeed):
+    """/services/<slug>.atom: the history feed of the events affecting one service."""
+
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug: str) -> Service:
+        return get_object_or_404(Service, slug=slug)
+
+    def title(self, service: Service) -> str:
+        return _("%(site)s: %(service)s") % {"site": settings.SITE_NAME, "service": service.name}
+
+    def link(self, service: Service) -> str:
+        return absolute(service.get_absolute_url())
+
+    def subtitle(self, service: Service) -> str:
+        return _(
+            "Incidents, planned maintenance and their progress updates affecting "
+            "%(service)s, from %(site)s."
+        ) % {"site": settings.SITE_NAME, "service": service.name}
+
+    def feed_url(self, service: Service) -> str:
+        return absolute(reverse("service_atom", args=[service.slug]))
+
+    def items(self, service: Service) -> list[Entry]:
+        return service_entries(service)
+
+
 history_rss = public_page(HistoryRssFeed())
 history_atom = public_page(HistoryAtomFeed())
+service_atom = public_page(ServiceAtomFeed())

@@ -50,7 +50,9 @@ def public_paths() -> list[str]:
         paths += [url, f"{url}timeline/", f"{url.rstrip('/')}.ics", f"{url}holding-page.html"]
     for incident in Incident.objects.published():
         paths += [incident.get_absolute_url(), f"{incident.get_absolute_url()}timeline/"]
-    paths += [service.get_absolute_url() for service in Service.objects.all()]
+    for service in Service.objects.all():
+        url = service.get_absolute_url()
+        paths += [url, f"{url.rstrip('/')}.atom", f"{url.rstrip('/')}.ics"]
     paths += [faq.get_absolute_url() for faq in FAQ.objects.published()]
     return paths
 
