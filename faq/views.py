@@ -46,13 +46,14 @@ def faq_detail(request, slug: str):
     return render(request, "faq/faq_detail.html", _faq_context(request, slug))
 
 
-def _too_fast(request) -> HttpResponse | None:
+def _too_fast(request, faq: FAQ) -> HttpResponse | None:
     return ratelimit.refuse_per_client(
         request,
         scope="comment",
         rates=settings.COMMENT_RATE_LIMITS,
         doing="commenting",
         also=(f"user:{request.user.pk}",),
+        back=f"{faq.get_absolute_url()}#comments",
     )
 
 
@@ -65,7 +66,7 @@ def comment_create(request, slug: str):
     faq = _published_faq(slug)
     if not request.user.is_authenticated:
         return redirect_to_login(f"{faq.get_absolute_url()}#comments")
-    if refusal := _too_fast(request):
+    if refusal := _too_fast(request, faq):
         return refusal
     form = CommentForm(request.POST)
     if form.is_valid():

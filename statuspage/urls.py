@@ -7,6 +7,7 @@ from django.views.decorators.cache import cache_control
 from django.views.generic import TemplateView
 
 from statuspage import views
+from statuspage.common import favicon
 from statuspage.security import editor
 from statuspage.subscriptions import urls as subscription_urls
 
@@ -35,6 +36,7 @@ urlpatterns = [
             TemplateView.as_view(template_name="robots.txt", content_type="text/plain")
         ),
     ),
+    path("favicon.ico", favicon.favicon),
     path("", include((status_patterns, "statuspage"))),
     path("api/v2/", include("statuspage.publishing.api.urls")),
     path("", include("statuspage.publishing.urls")),

@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 from django import template
+from django.utils import timezone
 from django.utils.html import linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -17,5 +21,8 @@ def comment_text(text: str) -> str:
 
 @register.filter
 def ago(moment) -> str:
-    """“4 hours ago”: the largest unit only, which is all a reader needs."""
-    return f"{timesince(moment, depth=1)} ago"
+    """“4 hours ago”: the largest unit only, which is all a reader needs; “just now” under
+    a minute (or a moment ahead of our clock), rather than “0 minutes ago”."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return gettext("just now")
+    return gettext("%(time)s ago") % {"time": timesince(moment, depth=1)}

@@ -82,26 +82,49 @@ def _wait(scope: str, subjects: set[str], rates: list[Rate], now: datetime) -> i
     return wait
 
 
+def back_to(request) -> str:
+    """Where the 429 page's “Back to the page” goes: the page asked for, without its query,
+    or for a POST the page the form was posted to (our forms post to their own page). Only
+    this site's path, never the Referer, which the client writes; "/" for a path that a
+    browser would read as another host's (“//host”)."""
+    path = request.path
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else "/"
+
+
 def refuse_if_exceeded(
-    request, *, scope: str, keys: list[str], rates: list[Rate], doing: str
+    request,
+    *,
+    scope: str,
+    keys: list[str],
+    rates: list[Rate],
+    doing: str,
+    back: str | None = None,
 ) -> HttpResponse | None:
-    """Count the request; past a limit, a 429 page saying what to wait for, else None."""
+    """Count the request; past a limit, a 429 page saying what to wait for, else None.
+    ``back``: the page its link goes back to, by default ``back_to(request)``."""
     wait = hit(scope=scope, keys=keys, rates=rates)
     if wait is None:
         return None
-    response = render(request, "429.html", {"wait": wait, "doing": doing}, status=429)
+    context = {"wait": wait, "doing": doing, "back": back or back_to(request)}
+    response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(wait)
     return response
 
 
 def refuse_per_client(
-    request, *, scope: str, rates: str, doing: str, also: tuple[str, ...] = ()
+    request,
+    *,
+    scope: str,
+    rates: str,
+    doing: str,
+    also: tuple[str, ...] = (),
+    back: str | None = None,
 ) -> HttpResponse | None:
     """``refuse_if_exceeded`` counting the client's address and ``also`` (an account, an
     e-mail address named), each against ``rates`` (“5/minute,50/day”)."""
     keys = [f"ip:{client_address(request)}", *also]
     return refuse_if_exceeded(
-        request, scope=scope, keys=keys, rates=parse_rates(rates), doing=doing
+        request, scope=scope, keys=keys, rates=parse_rates(rates), doing=doing, back=back
     )
 
 

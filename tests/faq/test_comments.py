@@ -80,7 +80,7 @@ def test_a_customer_posts_and_sees_their_comment_with_name_and_organisation(faq,
     assert "<p>Will scheduled sends</p>\n\n<p>go out afterwards?</p>" in page
     assert "Pat Reader" in page
     assert "Acme" in page
-    assert "ago · " in page  # relative and absolute time
+    assert "just now · " in page  # relative and absolute time
     assert (comment.author, comment.is_official, comment.status) == (customer, False, "visible")
 
 
