@@ -8,12 +8,24 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Local development and tests run in debug mode; production leaves it off.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-postgres smoke prod bench lighthouse install browser lint format check clean lock
+.PHONY: run dev test test-postgres smoke prod bench lighthouse install browser lint format check clean lock
 
+# The demo runs as production does, debug off: readers see the site's own 404 and 500 pages,
+# the hashed static files and the kept pages, not Django's debug pages (which list every
+# address of the site). Over plain http, on 127.0.0.1 only, with a signing key for this demo
+# alone. `make dev` is the same site in debug mode, for working on it.
+DEMO_ENV := DJANGO_DEBUG=false DJANGO_HTTPS=false DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost \
+  DJANGO_SECRET_KEY=local-demo-only-not-secret
 run: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo
+	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: $(DEMO_ENV) $(BIN)/python manage.py createsuperuser)"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+dev: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: $(BIN)/python manage.py createsuperuser)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # `make test` runs the whole suite twice. First on the embedded default (SQLite, local-memory

@@ -2,9 +2,12 @@
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import groupby
+from urllib.parse import urlencode
 
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from faq.models import (
     FAQ,
@@ -16,6 +19,7 @@ from faq.models import (
     Section,
 )
 from faq.powers import CommentPowers, comment_powers
+from statuspage.common.text import folded
 from statuspage.models import Service
 
 
@@ -31,15 +35,37 @@ class EntryFilter:
     def active(self) -> bool:
         return bool(self.service or self.level or self.words)
 
-    def matches(self, entry: ImpactEntry) -> bool:
+    def matches(self, entry: ImpactEntry, *, level: bool = True) -> bool:
+        """Whether ``entry`` is shown; with ``level=False``, whatever its level."""
         if self.service and entry.service_id != self.service.pk:
             return False
-        if self.level and entry.level != self.level:
+        if level and self.level and entry.level != self.level:
             return False
-        # The same text that the page's script searches: what the entry shows.
+        return all(word in _searched_text(entry) for word in folded(self.words).split())
+
+    def query(self, **changes: str) -> str:
+        """This filter's address, with ``changes`` (a parameter set to "" is left out)."""
+        given = {
+            "service": self.service.slug if self.service else "",
+            "level": self.level,
+            "q": self.words,
+        }
+        return "?" + urlencode({k: v for k, v in (given | changes).items() if v})
+
+
+def _searched_text(entry: ImpactEntry) -> str:
+    """What the finder searches: what the entry shows, as the page's script reads it."""
+    if not hasattr(entry, "_searched"):
         shown = (entry.label, entry.title, entry.get_level_display(), entry.summary)
-        haystack = " ".join((*shown, entry.advice, entry.afterwards, entry.details)).casefold()
-        return all(word in haystack for word in self.words.casefold().split())
+        entry._searched = folded(" ".join((*shown, entry.advice, entry.afterwards, entry.details)))
+    return entry._searched
+
+
+def _group_order(service: Service) -> tuple:
+    """Services in the order of the status page: by group, then by their place in it."""
+    group = service.group
+    return (group is None, group.position if group else 0, group.name if group else "",
+            service.position, service.name)  # fmt: skip
 
 
 @dataclass
@@ -68,12 +94,10 @@ def faq_page(
     # Only what readers may see feeds the counts and menus: a draft's entries never do.
     entries = list(
         faq.impact_entries.published()
-        .select_related("service", "section")
+        .select_related("service__group", "section")
         .order_by("section__position", "number")
     )
-    services = sorted(
-        {entry.service for entry in entries if entry.service}, key=lambda s: (s.position, s.name)
-    )
+    services = sorted({entry.service for entry in entries if entry.service}, key=_group_order)
     chosen = EntryFilter(
         service=next((s for s in services if s.slug == service_slug), None),
         level=level if level in ImpactLevel.values else "",
@@ -85,7 +109,8 @@ def faq_page(
             by_section[entry.section_id].append(entry)
     sections = [SectionView(s, by_section[s.pk]) for s in faq.sections.filter(is_draft=False)]
     shown = sum(len(view.entries) for view in sections)
-    counts = Counter(entry.level for entry in entries)
+    # The levels' counts follow the service and words chosen: each says what its link shows.
+    counts = Counter(entry.level for entry in entries if chosen.matches(entry, level=False))
     return {
         "faq": faq,
         "window": faq.window,
@@ -95,8 +120,16 @@ def faq_page(
         "entry_count": len(entries),
         "shown_count": shown,
         "filter_services": services,
+        "filter_groups": [
+            (name, list(members))
+            for name, members in groupby(
+                services, key=lambda s: s.group.name if s.group else _("Other services")
+            )
+        ],
         "level_counts": [
-            (level, counts[level.value]) for level in ImpactLevel if counts[level.value]
+            (level, counts[level.value], chosen.query(level=level.value))
+            for level in ImpactLevel
+            if counts[level.value]
         ],
         "levels": ImpactLevel,
         "team": list(faq.team.all()),

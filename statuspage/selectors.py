@@ -1,15 +1,17 @@
 """Page-level reads for the status pages. Each runs a fixed number of queries."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from faq.models import CommentStatus
+from faq.models import CommentStatus, ImpactEntry, ImpactLevel, published_faq
 from statuspage.models import (
     Incident,
     IncidentImpact,
@@ -87,6 +89,47 @@ def _with_services(queryset):
     )
 
 
+@dataclass(frozen=True)
+class Affected:
+    """A service a window affects: the worst impact the window's FAQ gives it, and where
+    its entries are (else the service's own page)."""
+
+    service: Service
+    level: str  # an ImpactLevel, or "" when the FAQ has no entry about it
+    link: str
+
+    @property
+    def level_label(self) -> str:
+        return ImpactLevel(self.level).label if self.level else ""
+
+
+def mark_affected(windows: list[MaintenanceWindow]) -> list[MaintenanceWindow]:
+    """Give each window ``affected``: its services (prefetched) with their worst impact
+    and a link straight to its FAQ's entries about each. One query, none without windows."""
+    worst: dict[tuple[int, int], str] = {}
+    severity = ImpactLevel.values.index  # most severe first
+    if windows:
+        rows = (
+            ImpactEntry.objects.published()
+            .filter(faq__window__in=windows, service__isnull=False)
+            .values_list("faq__window_id", "service_id", "level")
+        )
+        for window_id, service_id, level in rows:
+            key = (window_id, service_id)
+            if key not in worst or severity(level) < severity(worst[key]):
+                worst[key] = level
+    for window in windows:
+        faq = published_faq(window)
+        window.affected = []
+        for service in window.services.all():
+            level = worst.get((window.pk, service.pk), "")
+            link = service.get_absolute_url()
+            if faq and level:
+                link = f"{faq.get_absolute_url()}?{urlencode({'service': service.slug})}#impact"
+            window.affected.append(Affected(service, level, link))
+    return windows
+
+
 HOME_UPDATES = 3
 
 
@@ -106,7 +149,7 @@ def active_events() -> dict:
         .prefetch_related(published_updates(HOME_UPDATES))
         .order_by("scheduled_start")
     )
-    return {"active_incidents": list(incidents), "current_windows": list(windows)}
+    return {"active_incidents": list(incidents), "current_windows": mark_affected(list(windows))}
 
 
 # Up to this many services, `/` lists each one; beyond it, each group folds to one line
@@ -196,13 +239,38 @@ def home_page() -> dict:
     return {**home_live(), "recent_windows": list(recent[:5])}
 
 
+SERVICE_PAST_WINDOWS = 10
+SERVICE_INCIDENTS = 20
+
+
 def service_page(*, slug: str) -> dict:
+    """All about one service: its status, what its coming or current windows mean for it
+    (its entries in each window's FAQ), its incidents, and its past windows. Five queries
+    at any size."""
     service = get_object_or_404(Service.objects.select_related("group"), slug=slug)
-    windows = _with_services(
-        MaintenanceWindow.objects.published().filter(services=service).select_related("faq")
-    ).order_by("-scheduled_start")
-    incidents = Incident.objects.published().filter(services=service)[:20]
-    return {"service": service, "windows": list(windows), "incidents": list(incidents)}
+    windows = MaintenanceWindow.objects.filter(services=service).select_related("faq")
+    current = list(windows.current().order_by("scheduled_start", "pk"))
+    entries = defaultdict(list)
+    if current:
+        for entry in (
+            ImpactEntry.objects.published()
+            .filter(faq__window__in=current, service=service)
+            .select_related("service", "section")
+        ):
+            entries[entry.faq_id].append(entry)
+    for window in current:
+        window.service_entries = entries[window.faq.pk] if published_faq(window) else []
+    incidents = list(
+        Incident.objects.published()
+        .filter(services=service)
+        .order_by(F("resolved_at").desc(nulls_first=True), "-started_at")[:SERVICE_INCIDENTS]
+    )
+    return {
+        "service": service,
+        "current_windows": current,
+        "past_windows": list(windows.past().order_by("-scheduled_start")[:SERVICE_PAST_WINDOWS]),
+        "incidents": incidents,
+    }
 
 
 EVENT_PAGE_UPDATES = 50

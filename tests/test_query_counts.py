@@ -19,10 +19,11 @@ from tests.factories import (
 )
 
 # service statuses counted per group; the services listed; incidents; their services;
-# their updates; windows+FAQs; their services; their updates; past windows+FAQs
-HOME_QUERIES = 9
+# their updates; windows+FAQs; their services; their updates; their services' worst impact
+# levels; past windows+FAQs
+HOME_QUERIES = 10
 # the same, less past windows
-HOME_FRAGMENT_QUERIES = 8
+HOME_FRAGMENT_QUERIES = 9
 # FAQ+window; entries+services+sections; sections; window services; team; comment counts;
 # a page of top-level comments; their replies
 FAQ_QUERIES = 8
@@ -99,6 +100,7 @@ def test_services_page_query_count_is_flat(site, client, django_assert_num_queri
 
 
 def test_service_page_query_count_is_flat(site, client, django_assert_num_queries):
-    # service+group; its windows+FAQs; their services; its incidents
-    with django_assert_num_queries(4):
+    # service+group; its coming windows+FAQs; their entries for it; its incidents; its
+    # past windows+FAQs
+    with django_assert_num_queries(5):
         assert client.get("/services/dotmailer-api/").status_code == 200

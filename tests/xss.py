@@ -40,8 +40,10 @@ class _Auditor(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         ours = tag == "script" and (attrs.get("src") or "").startswith(ALLOWED_SCRIPTS)
-        ours = ours or (tag == "details" and attrs.get("class") in {"impact__details", "reply"})
-        ours = ours or (tag == "body" and not attrs)
+        ours = ours or (
+            tag == "details" and attrs.get("class") in {"impact__details", "reply", "follow__hook"}
+        )
+        ours = ours or (tag == "body" and set(attrs) <= {"data-local-label"})
         if tag in BANNED_TAGS and not ours:
             self.problems.append(f"<{tag}>")
         for name, value in attrs.items():

@@ -1,7 +1,7 @@
 // Keeps a page's live region current without a reload: every few seconds it asks
 // the server for the region again, sending the last ETag, and swaps it in only
 // when the answer is new (a 304 costs the server no rendering). Times in
-// <time datetime> elements gain the reader's own local time.
+// a swapped region gain the reader's own time (local-time.js).
 //
 // The swapped region is not itself an aria-live region: a screen reader would read
 // all of it (every service) again at each change. What is new (an update, the overall
@@ -10,27 +10,6 @@
 (function () {
   "use strict";
   var SERVICES_SAID = 3; // a longer list is read out too slowly to help; the page has them all
-
-  function localise(root) {
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    root.querySelectorAll("time[datetime]").forEach(function (el) {
-      if (el.dataset.localised || el.getAttribute("datetime").length < 12) return;
-      var moment = new Date(el.getAttribute("datetime"));
-      if (isNaN(moment)) return;
-      // Readers in UTC or in the event's own zone already see their time.
-      if (moment.getTimezoneOffset() === 0 || zone === el.dataset.zone) return;
-      var local = moment.toLocaleString([], {
-        weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-        timeZoneName: "short",
-      });
-      el.title = "Your time: " + local;
-      var note = document.createElement("span");
-      note.className = "local-time";
-      note.textContent = " · your time " + local;
-      el.after(note);
-      el.dataset.localised = "1";
-    });
-  }
 
   function squash(text) { return text.replace(/\s+/g, " ").trim(); }
 
@@ -121,7 +100,7 @@
               var before = snapshot(region);
               var focus = focusedIn(region);
               region.innerHTML = html;
-              localise(region);
+              if (window.localTimes) window.localTimes(region);
               refocus(region, focus);
               var said = news(before, region);
               if (said && announcer) announcer.textContent = said;
@@ -144,6 +123,5 @@
   }
 
   var announcer = document.querySelector("[data-live-news]");
-  localise(document);
   document.querySelectorAll("[data-live-url]").forEach(watch);
 })();

@@ -33,9 +33,14 @@ def one_of(*choices: str) -> Normaliser:
     return lambda value: value if value in choices else None
 
 
+# Control characters and bidirectional overrides, never echoed into a page: a space each.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def words(limit: int) -> Normaliser:
-    """Free text, its spaces collapsed, at most ``limit`` characters."""
-    return lambda value: " ".join(value.split())[:limit] or None
+    """Free text, its control characters dropped and spaces collapsed, at most ``limit``
+    characters."""
+    return lambda value: " ".join(_CONTROLS.sub(" ", value).split())[:limit] or None
 
 
 def canonical(query_string: str, reads: dict[str, Normaliser]) -> str:

@@ -3,10 +3,12 @@
 The admin preview (django-markdownx, via ``MARKDOWNX_MARKDOWNIFY_FUNCTION``)
 and every public page call ``render_markdown``, so what staff preview is what
 readers get, and nothing that nh3's allow-list rejects reaches a page.
-``plain_text`` gives the words alone, for posts and e-mails.
+``plain_text`` gives the words alone, for posts and e-mails; ``folded`` gives text as
+searches compare it.
 """
 
 import re
+import unicodedata
 from functools import lru_cache
 from html import unescape
 
@@ -61,3 +63,14 @@ def plain_text(markdown_text: str) -> str:
     """The words without markup: blocks end with a space, inline tags just go."""
     html = _BLOCK_END.sub(" ", render_markdown(markdown_text))
     return " ".join(unescape(_TAG.sub("", html)).split())
+
+
+# Straight and typographic quotes and guillemets: a search for “links” finds links.
+_QUOTES = re.compile("[\"'\u2018-\u201f\u00ab\u00bb\u2039\u203a]")
+
+
+def folded(text: str) -> str:
+    """``text`` as searches compare it: without case, accents or quotes (“Café” is cafe).
+    static/js/impact-finder.js folds the same way in the browser."""
+    decomposed = unicodedata.normalize("NFKD", _QUOTES.sub(" ", text))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

@@ -28,6 +28,11 @@ def _too_many_signups(request) -> HttpResponse | None:
     )
 
 
+# No CSRF token: the form is also on the service pages, which are kept and given to every
+# anonymous reader alike, so they cannot carry one. Signing up carries no authority a
+# forged post could borrow: no session is read or written, nothing is sent but the
+# confirmation to the address given, and the sign-up rate limits apply.
+@csrf_exempt
 def subscribe(request):
     """Sign up for e-mail or a webhook; both are confirmed by e-mail first."""
     email_form = SubscribeForm(request.POST if "subscribe" in request.POST else None)

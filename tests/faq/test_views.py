@@ -19,6 +19,22 @@ def _entry_labels(html: str) -> list[str]:
     return re.findall(r'<span class="impact__num">([\d.]+)</span>', html)
 
 
+def _finder_count(html: str) -> str:
+    """The finder's sentence on what it shows, as words."""
+    found = re.search(r'<p class="finder__count"[^>]*>(.*?)</p>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", "", found[1]).split())
+
+
+def _level_links(html: str) -> dict[str, tuple[int, str]]:
+    """The finder's level chips: level -> (count, link)."""
+    chips = re.findall(
+        r'<a class="level level--\w+" href="([^"]*)" data-level="(\w+)">.*?'
+        r"<span data-count>(\d+)</span>",
+        html,
+    )
+    return {level: (int(count), href.replace("&amp;", "&")) for href, level, count in chips}
+
+
 def test_faq_page_renders_all_numbered_entries_in_order_with_badges(demo, client):
     page = client.get(FAQ_PAGE).content.decode()
     expected = [f"1.{n}" for n in range(1, 9)] + [f"2.{n}" for n in range(1, 18)]
@@ -72,8 +88,52 @@ def test_faq_page_shows_the_window_in_both_zones(demo, client):
 def test_choosing_a_service_shows_only_what_affects_it(demo, client):
     page = client.get(FAQ_PAGE, {"service": "dotsurvey"}).content.decode()
     assert _entry_labels(page) == ["1.3", "2.8"]
-    assert "Showing <strong data-shown>2</strong> of 29 entries." in page
+    assert _finder_count(page) == "Showing 2 of 29 entries."
     assert '<option value="dotsurvey" selected>' in page
+
+
+def test_the_levels_counts_follow_the_chosen_service_and_words(demo, client):
+    everything = _level_links(client.get(FAQ_PAGE).content.decode())
+    assert sum(count for count, _ in everything.values()) == 29
+    assert everything["delayed"] == (5, "?level=delayed#impact")
+    survey = _level_links(client.get(FAQ_PAGE, {"service": "dotsurvey"}).content.decode())
+    assert sum(count for count, _ in survey.values()) == 2
+    for level, (count, href) in survey.items():
+        assert href == f"?service=dotsurvey&level={level}#impact"
+        shown = client.get(FAQ_PAGE + href.split("#")[0]).content.decode()
+        assert len(_entry_labels(shown)) == count
+
+
+def test_words_are_found_whatever_their_case_accents_or_quotes(demo, client):
+    plain = _entry_labels(client.get(FAQ_PAGE, {"q": "links"}).content.decode())
+    assert len(plain) == 8
+    for asked in ("“links”", "‘LINKS’", '"Links"', "línks", "« links »"):
+        assert _entry_labels(client.get(FAQ_PAGE, {"q": asked}).content.decode()) == plain, asked
+
+
+def test_the_service_menu_follows_the_status_pages_groups(demo, client):
+    page = client.get(FAQ_PAGE).content.decode()
+    menu = re.search(r'<select name="service">(.*?)</select>', page, re.S)[1]
+    groups = re.findall(r'<optgroup label="([^"]+)">', menu)
+    services = re.findall(r'<option value="([-\w]+)"', menu)
+    listed = client.get("/services/").content.decode()
+    in_page_order = list(re.findall(r'href="/services/([-\w]+)/"', listed))
+    assert services == [slug for slug in in_page_order if slug in services]
+    assert groups
+    assert len(groups) == len(set(groups))
+
+
+def test_nothing_matching_says_so_with_a_way_back(demo, client):
+    page = client.get(FAQ_PAGE, {"q": "quantum teleportation"}).content.decode()
+    assert _entry_labels(page) == []
+    assert _finder_count(page) == "No entries match."
+    assert '<p class="finder__reset"><a href="?#impact">Show all entries</a></p>' in page
+
+
+def test_control_characters_in_the_words_are_not_echoed(demo, client):
+    page = client.get(FAQ_PAGE, {"q": "links\x1b[31m\x00\u202eevil\x07"}).content.decode()
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202e]", page)
+    assert 'value="links [31m evil"' in page
 
 
 def test_choosing_a_level_or_words_narrows_the_entries(demo, client):
@@ -102,7 +162,6 @@ def test_faq_with_an_entry_about_a_service_uses_the_service_name(client):
 @pytest.mark.django_db
 def test_a_draft_sections_entries_are_in_no_count_menu_or_filter(client):
     public = SectionFactory(heading="What stops?")
-    SectionFactory(faq=public.faq, kind="checklist", number=None)  # the finder comes after it
     sending = ServiceFactory(name="Sending", slug="sending")
     ImpactEntryFactory.create_batch(2, section=public, service=sending, level="unavailable")
     draft = SectionFactory(faq=public.faq, is_draft=True)
@@ -110,13 +169,13 @@ def test_a_draft_sections_entries_are_in_no_count_menu_or_filter(client):
     ImpactEntryFactory(section=draft, service=billing, level="delayed", summary="Invoices wait.")
     url = public.faq.get_absolute_url()
     page = client.get(url).content.decode()
-    assert "All <strong data-shown>2</strong> entries are shown below" in page
-    assert re.findall(r'href="\?level=(\w+)#impact"', page) == ["unavailable"]
+    assert _finder_count(page) == "All 2 entries are shown below, numbered as in the FAQ."
+    assert list(_level_links(page)) == ["unavailable"]
     assert '<option value="sending">Sending</option>' in page
     assert "Billing" not in page
     assert "Invoices wait." not in page
     delayed = client.get(url, {"level": "delayed"}).content.decode()
-    assert "Showing <strong data-shown>0</strong> of 2 entries." in delayed
+    assert _finder_count(delayed) == "No entries match."
     assert "Invoices wait." not in delayed
 
 
