@@ -104,8 +104,8 @@ bench: install
 
 # Lighthouse, by hand: .ci/lighthouse.sh runs npm's lighthouse (pinned in .ci/lighthouse/) in
 # Debian's Chromium against gunicorn in production mode on a throwaway SQLite copy of the demo,
-# on / and the demo FAQ, mobile and desktop; prints the scores and fails below 95 (performance
-# counts on / only). Installs Node.js, npm and Chromium with apt-get when missing.
+# on /, the demo FAQ and a service page, mobile and desktop; prints the scores and fails below
+# 95 (performance counts on / only). Installs Node.js, npm and Chromium with apt-get when missing.
 lighthouse: install
 	.ci/lighthouse.sh
 

@@ -24,7 +24,7 @@ RUN=${LIGHTHOUSE_RUN_DIR:-/tmp/statuspage-lighthouse}
 export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
 LH=.ci/lighthouse
 BIN=$PWD/.venv/bin
-PAGES=(/ /faq/dotmailer-database-upgrade/)
+PAGES=(/ /faq/dotmailer-database-upgrade/ /services/dotmailer-api/)
 # Lighthouse's chrome-launcher adds its own flags; these are the ones the browser tests use.
 CHROME_FLAGS="--headless --no-sandbox --disable-gpu --disable-background-networking"
 

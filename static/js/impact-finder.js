@@ -16,7 +16,12 @@
       .toLowerCase().replace(/\u00df/g, "ss");
   }
 
-  var searched = entries.map(function (entry) { return fold(entry.textContent); });
+  // Folded on the first search, not while the page loads.
+  var folded = null;
+  function searched(index) {
+    folded = folded || entries.map(function (entry) { return fold(entry.textContent); });
+    return folded[index];
+  }
 
   function query(changes) {
     var params = new URLSearchParams(new FormData(form));
@@ -34,7 +39,7 @@
     var levels = {};
     entries.forEach(function (entry, index) {
       var other = (!service || entry.dataset.service === service) &&
-        words.every(function (word) { return searched[index].indexOf(word) !== -1; });
+        words.every(function (word) { return searched(index).indexOf(word) !== -1; });
       if (other) levels[entry.dataset.level] = (levels[entry.dataset.level] || 0) + 1;
       var match = other && (!level || entry.dataset.level === level);
       entry.hidden = !match;
