@@ -8,7 +8,9 @@ Every variable is listed in the README's configuration table.
 
 import os
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -339,7 +341,14 @@ EMAIL_PORT = int(env("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# From: the site's name and an address at the site's own domain, which SPF, DKIM and DMARC
+# can vouch for (README); a bare address gets the site's name.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "status@localhost")
+if "<" not in DEFAULT_FROM_EMAIL:
+    DEFAULT_FROM_EMAIL = formataddr((SITE_NAME, DEFAULT_FROM_EMAIL))
+# The envelope sender (Return-Path), where relays send bounce reports: an address someone
+# or something reads. Unset, the From address.
+EMAIL_BOUNCE_ADDRESS = env("EMAIL_BOUNCE_ADDRESS")
 
 # HTTPS: production is served over HTTPS only. DJANGO_HTTPS=false is for trying production
 # mode over plain http on this machine (`make prod`, `make bench`), never on a public address;
@@ -355,6 +364,25 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = https
+# A site served for real (over HTTPS) must link to itself and send from its own domain:
+# links to 127.0.0.1 lead nowhere, and mail from localhost fails SPF, DKIM and DMARC alike.
+if https and not DEBUG:
+    local = {"localhost", "127.0.0.1", "::1", ""}
+    wrong = [
+        name
+        for name, host in (
+            ("SITE_URL", urlsplit(SITE_URL).hostname or ""),
+            ("DEFAULT_FROM_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]),
+            ("EMAIL_BOUNCE_ADDRESS", EMAIL_BOUNCE_ADDRESS.rpartition("@")[2] or "example"),
+        )
+        if host.lower() in local
+    ]
+    if wrong:
+        raise ImproperlyConfigured(
+            f"Production over HTTPS needs {' and '.join(wrong)} at the site's own domain, "
+            "not localhost: links and mail would lead nowhere. DJANGO_HTTPS=false is for "
+            "trying production mode on this machine."
+        )
 # No script reads either cookie: forms carry the CSRF token, as markdownx's editor reads it.
 SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "status.example.com",
+    "SITE_URL": "https://status.example.com",
+    "DEFAULT_FROM_EMAIL": "status@example.com",
 }
 
 

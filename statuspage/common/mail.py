@@ -1,5 +1,7 @@
 """The one way this site sends e-mail: rendered from templates, plain text."""
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template import Context, Engine
@@ -11,8 +13,7 @@ def send(*, to: list[str], template: str, context: dict, headers: dict | None = 
     # Collapsing all whitespace keeps a newline out of the header (no header injection).
     subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
     body = _render_text(f"{template}.txt", context)
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to, headers=headers)
-    return message.send()
+    return _message(subject, body, to, headers).send()
 
 
 def _render_text(template_name: str, context: dict) -> str:
@@ -27,5 +28,12 @@ def _render_text(template_name: str, context: dict) -> str:
 
 def send_text(*, to: str, subject: str, body: str, headers: dict | None = None) -> int:
     """Send an already written message; SMTP errors are the caller's to handle."""
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers=headers)
-    return message.send()
+    return _message(subject, body, [to], headers).send()
+
+
+def _message(subject: str, body: str, to: list[str], headers: dict | None) -> EmailMessage:
+    """From: DEFAULT_FROM_EMAIL; the envelope sender, where bounces go, EMAIL_BOUNCE_ADDRESS
+    if set (Django sends from ``from_email`` and writes the From header given)."""
+    sender = settings.DEFAULT_FROM_EMAIL
+    envelope = settings.EMAIL_BOUNCE_ADDRESS or parseaddr(sender)[1]
+    return EmailMessage(subject, body, envelope, to, headers={"From": sender, **(headers or {})})

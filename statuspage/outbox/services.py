@@ -115,12 +115,13 @@ def send(*, message_id: int, now: datetime | None = None) -> str:
         return "skipped"
     if channel.threaded and _waits(message, now=now):
         return "waiting for an earlier update"
-    reply_to = _reply_to(message) if channel.threaded else ""
+    # A threaded channel learns what it replies to now; e-mail was told when it was queued.
+    threading = {"reply_to_id": _reply_to(message)} if channel.threaded else {}
     claimed = Message.objects.filter(pk=message.pk, state=MessageState.PENDING).update(
         state=MessageState.SENDING,
         sending_since=now,
         attempts=F("attempts") + 1,
-        reply_to_id=reply_to,
+        **threading,
     )
     if not claimed:
         return "taken by another worker"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from statuspage.common.links import absolute
 from statuspage.common.text import plain_text
 from statuspage.common.times import describe_window
-from statuspage.models import Incident, MaintenanceStatus, MaintenanceWindow, StatusUpdate
+from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
 from statuspage.outbox import services as outbox
 from statuspage.outbox.models import ChannelName, Message
 from statuspage.publishing.api.serializers import webhook_payload
@@ -42,6 +42,8 @@ def _fan_out(event, *, topic: str, subject: str, text: str) -> None:
             channel=ChannelName.EMAIL,
             topic=topic,
             subject=f"[{settings.SITE_NAME}] {subject}",
+            # Every message about one event names it as their parent: one thread per event.
+            reply_to_id=f"{event.kind}-{event.pk}",
             body=f"{text}\n\n--\nChoose services or unsubscribe: "
             f"{link('subscription_manage', subscriber)}",
         )
@@ -100,9 +102,9 @@ def maintenance_reminders(*, now: datetime | None = None) -> int:
     """Remind subscribers of windows starting within MAINTENANCE_REMINDER_HOURS."""
     now = now or timezone.now()
     soon = now + timedelta(hours=settings.MAINTENANCE_REMINDER_HOURS)
-    windows = MaintenanceWindow.objects.current().filter(
-        status=MaintenanceStatus.SCHEDULED, scheduled_start__gt=now, scheduled_start__lte=soon
-    )
+    windows = MaintenanceWindow.objects.upcoming().filter(
+        scheduled_start__gt=now, scheduled_start__lte=soon
+    )  # scheduled, or postponed to a new date
     for window in windows:
         _fan_out(
             window,

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from statuspage.common.forms import add_service_errors
 from statuspage.security import ratelimit
@@ -97,10 +97,15 @@ def subscription_manage(request, token: str):
 
 @csrf_exempt  # the signed token is the credential; mail clients post without a session
 @never_cache
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def subscription_unsubscribe(request, token: str):
+    """POST stops (a mail client's one-click unsubscribe, RFC 8058, or the button); GET,
+    what a reader who opens the address gets, and what link checkers fetch, only asks."""
     recipient = _recipient(token)
     if recipient is None:
         return render(request, "statuspage/subscription_invalid.html", status=400)
+    if request.method != "POST":
+        context = {"recipient": recipient, "token": token}
+        return render(request, "statuspage/subscription_unsubscribe.html", context)
     services.subscription_stop(recipient=recipient)
     return render(request, "statuspage/subscription_done.html", {"unsubscribed": recipient})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.production import in_production, production_settings
+from tests.production import PRODUCTION, in_production, production_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
@@ -47,7 +47,7 @@ def test_production_refuses_to_start_without_secret_key_and_hosts(env, missing):
 
 
 def test_production_starts_with_both_set():
-    result = _start(DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="status.example.com")
+    result = _start(**PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
 
@@ -149,3 +149,28 @@ def test_hsts_and_the_redirect_are_set_one_by_one():
 def test_x_forwarded_proto_is_trusted_when_asked():
     trusted = production_settings("SECURE_PROXY_SSL_HEADER", DJANGO_SECURE_PROXY_SSL_HEADER="true")
     assert trusted == {"SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"]}
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"SITE_URL": "http://127.0.0.1:8000"}, "SITE_URL"),
+        ({"DEFAULT_FROM_EMAIL": "status@localhost"}, "DEFAULT_FROM_EMAIL"),
+        ({"DEFAULT_FROM_EMAIL": "Status <status@localhost>"}, "DEFAULT_FROM_EMAIL"),
+        ({"EMAIL_BOUNCE_ADDRESS": "bounces@localhost"}, "EMAIL_BOUNCE_ADDRESS"),
+    ],
+)
+def test_production_refuses_to_link_or_send_from_localhost(env, named):
+    result = _start(**{**PRODUCTION, **env})
+    assert result.returncode != 0
+    assert f"needs {named} at the site's own domain" in result.stderr
+    # Trying production mode on this machine, over plain http, is still allowed.
+    assert _start(**{**PRODUCTION, **env, "DJANGO_HTTPS": "false"}).returncode == 0
+
+
+def test_mail_comes_from_the_sites_name_and_bounces_go_where_they_are_read():
+    sent = production_settings("DEFAULT_FROM_EMAIL", "EMAIL_BOUNCE_ADDRESS")
+    assert sent == {"DEFAULT_FROM_EMAIL": "dotMailer status <status@example.com>",
+                    "EMAIL_BOUNCE_ADDRESS": ""}  # fmt: skip
+    named = production_settings("DEFAULT_FROM_EMAIL", DEFAULT_FROM_EMAIL="Ops <ops@example.com>")
+    assert named == {"DEFAULT_FROM_EMAIL": "Ops <ops@example.com>"}

@@ -9,6 +9,10 @@ refuses nobody's address: it is retried, and a 5xx one is logged as an error, as
 
 import logging
 import smtplib
+from email.utils import formataddr, make_msgid
+from urllib.parse import urlsplit
+
+from django.conf import settings
 
 from statuspage.common import mail
 from statuspage.outbox.channels.base import (
@@ -25,13 +29,36 @@ from statuspage.subscriptions import tokens
 logger = logging.getLogger(__name__)
 
 
+def headers_for(message) -> dict[str, str]:
+    """Every message: its own Message-ID at the site's domain, and Auto-Submitted, so that
+    out-of-office replies stay away (RFC 3834). A notice about an event (queued with the
+    event as its parent) also: In-Reply-To and References naming the event, so that one
+    event's messages thread, List-Id, Precedence: bulk, and the one-click unsubscribe of
+    RFC 8058. Mail about the subscription itself (confirmations, a webhook's notices) has
+    no unsubscribe header: it is not a list, and on a webhook's it would turn the hook off.
+    """
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    headers = {
+        "Message-ID": make_msgid(idstring=f"notice-{message.pk}", domain=domain),
+        "Auto-Submitted": "auto-generated",
+    }
+    if message.reply_to_id:
+        event = f"<{message.reply_to_id}@{domain}>"
+        stop = tokens.link("subscription_unsubscribe", message.recipient)
+        headers |= {
+            "In-Reply-To": event,
+            "References": event,
+            "List-Id": formataddr((settings.SITE_NAME, f"notices.{domain}")),
+            "Precedence": "bulk",
+            "List-Unsubscribe": f"<{stop}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    return headers
+
+
 def _send(message) -> Delivered:
     recipient = message.recipient
-    stop = tokens.link("subscription_unsubscribe", recipient)
-    headers = {
-        "List-Unsubscribe": f"<{stop}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    headers = headers_for(message)
     try:
         mail.send_text(
             to=recipient.email, subject=message.subject, body=message.body, headers=headers

@@ -1,0 +1,133 @@
+"""What mail providers and mail clients read in our messages: one thread per event, list
+headers on notices only, no out-of-office replies; the unsubscribe address asks on GET.
+Each message is parsed by the standard library's e-mail parser, as a mail client would."""
+
+import email
+import re
+from datetime import UTC, datetime, timedelta
+from email import policy
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+
+from statuspage import services
+from statuspage.models import MaintenanceStatus
+from statuspage.subscriptions import notices, tokens
+from statuspage.subscriptions import services as subscriptions
+from statuspage.subscriptions.models import Subscriber, Webhook
+from tests.factories import MaintenanceWindowFactory, ServiceFactory
+
+NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def subscriber(db):
+    return Subscriber.objects.create(email="ops@example.com", confirmed_at=NOW)
+
+
+def parsed(message) -> email.message.EmailMessage:
+    return email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+
+
+def domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname
+
+
+def update(event, body: str, status: str, capture) -> None:
+    with capture(execute=True):
+        services.update_post(event=event, author=None, body=body, status=status)
+
+
+def test_one_events_notices_thread_and_carry_list_headers(
+    subscriber, django_capture_on_commit_callbacks
+):
+    window = MaintenanceWindowFactory(services=[ServiceFactory()])
+    other = MaintenanceWindowFactory(services=[ServiceFactory()])
+    update(window, "Started.", "in_progress", django_capture_on_commit_callbacks)
+    update(window, "Done.", "completed", django_capture_on_commit_callbacks)
+    update(other, "Started.", "in_progress", django_capture_on_commit_callbacks)
+    first, second, elsewhere = (parsed(m) for m in mail.outbox)
+    thread = f"<maintenance-{window.pk}@{domain()}>"
+    for message in (first, second):
+        assert message["In-Reply-To"] == thread
+        assert message["References"] == thread
+    assert elsewhere["References"] == f"<maintenance-{other.pk}@{domain()}>"
+    ids = [message["Message-ID"] for message in (first, second, elsewhere)]
+    assert len(set(ids)) == 3
+    assert all(re.fullmatch(rf"<[^@<>]+@{re.escape(domain())}>", i) for i in ids), ids
+    for message in (first, second, elsewhere):
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["Precedence"] == "bulk"
+        assert message["List-Id"] == f"{settings.SITE_NAME} <notices.{domain()}>"
+        assert message["List-Unsubscribe"].strip().startswith(f"<{settings.SITE_URL}/subscriptions/")
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_mail_about_the_subscription_itself_is_not_a_list(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        subscriptions.subscriber_subscribe(email="new@example.com", services=[])
+    hook = Webhook.objects.create(url="https://hooks.example.com/x", email="dev@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        subscriptions.webhook_disable(hook=hook, reason="410 Gone")
+    confirm, turned_off = (parsed(m) for m in mail.outbox)
+    for message in (confirm, turned_off):
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["Message-ID"].endswith(f"@{domain()}>")
+        # On the webhook's notice, a mail client's unsubscribe would have turned it off.
+        for header in ("List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence"):
+            assert message[header] is None, header
+        assert message["References"] is None
+
+
+def test_opening_the_unsubscribe_address_asks_and_only_the_button_stops(subscriber):
+    stop = tokens.link("subscription_unsubscribe", subscriber).removeprefix(settings.SITE_URL)
+    reader = Client(enforce_csrf_checks=True)
+    for method in (reader.get, reader.head):
+        assert method(stop).status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.is_active
+    page = reader.get(stop).content.decode()
+    assert "Stop e-mails from dotMailer status?" in page
+    form = re.search(r'<form method="post">(.*?)</form>', page, re.S)
+    assert form
+    assert "Unsubscribe" in form[1]
+    assert "/subscriptions/" in re.search(r'href="(/subscriptions/[^"]+)"', page)[1]
+    assert reader.post(stop).status_code == 200  # the button: no token, no session needed
+    subscriber.refresh_from_db()
+    assert not subscriber.is_active
+    assert reader.get("/subscriptions/forged:token/unsubscribe/").status_code == 400
+
+
+def test_a_postponed_window_gets_its_reminder(subscriber, django_capture_on_commit_callbacks):
+    window = MaintenanceWindowFactory(
+        title="Moved work",
+        services=[ServiceFactory()],
+        status=MaintenanceStatus.POSTPONED,
+        scheduled_start=NOW + timedelta(hours=3),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.maintenance_reminders()
+    assert [m.subject for m in mail.outbox] == ["[dotMailer status] Reminder: Moved work"]
+    assert window.title in mail.outbox[0].body
+
+
+def test_the_envelope_sender_is_the_bounce_address_and_from_names_the_site(
+    subscriber, settings, smtp_relay, django_capture_on_commit_callbacks
+):
+    settings.DEFAULT_FROM_EMAIL = "dotMailer status <status@dotmailer.example>"
+    settings.EMAIL_BOUNCE_ADDRESS = "bounces@dotmailer.example"
+    update(MaintenanceWindowFactory(services=[ServiceFactory()]), "Started.", "in_progress",
+           django_capture_on_commit_callbacks)  # fmt: skip
+    [received] = smtp_relay.outbox
+    assert received.sender == "bounces@dotmailer.example"
+    assert received.message["From"] == "dotMailer status <status@dotmailer.example>"
