@@ -167,15 +167,21 @@ def event_save(*, event: MaintenanceWindow | Incident, changed: set[str], was_pu
         and event.pk is not None
         and bool({"scheduled_start", "scheduled_end"} & changed)
     )
+    was = None
     if moved:
         event.sequence += 1
+        was = (
+            MaintenanceWindow.objects.filter(pk=event.pk)
+            .values_list("scheduled_start", "scheduled_end")
+            .first()
+        )
     event.save()
     if not event.is_published:
         return
     if not was_published:
         transaction.on_commit(lambda: notices.notify_announced(event=event))
     elif moved:
-        transaction.on_commit(lambda: notices.notify_moved(window=event))
+        transaction.on_commit(lambda: notices.notify_moved(window=event, was=was))
 
 
 def maintenance_transition(

@@ -28,7 +28,13 @@ class Received:
 
     @property
     def body(self) -> str:
-        return self.message.get_content()
+        """The text part (the whole message when it has no other)."""
+        return self.message.get_body(("plain",)).get_content()
+
+    @property
+    def html(self) -> str:
+        part = self.message.get_body(("html",))
+        return part.get_content() if part else ""
 
 
 @dataclass

@@ -1,9 +1,9 @@
-"""The one way this site sends e-mail: rendered from templates, plain text."""
+"""The one way this site sends e-mail: rendered from templates, text and, for notices, HTML."""
 
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.template import Context, Engine
 
 
@@ -11,12 +11,12 @@ def send(*, to: list[str], template: str, context: dict, headers: dict | None = 
     """Render ``template``_subject.txt and ``template``.txt and send them to ``to``."""
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
     # Collapsing all whitespace keeps a newline out of the header (no header injection).
-    subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
-    body = _render_text(f"{template}.txt", context)
+    subject = " ".join(render_text(f"{template}_subject.txt", context).split())
+    body = render_text(f"{template}.txt", context)
     return _message(subject, body, to, headers).send()
 
 
-def _render_text(template_name: str, context: dict) -> str:
+def render_text(template_name: str, context: dict) -> str:
     """Render a plain-text template without HTML escaping: `Tom & Jerry` stays as typed.
 
     Done here, not with ``{% autoescape off %}`` in each template, so that no mail template
@@ -26,14 +26,23 @@ def _render_text(template_name: str, context: dict) -> str:
     return Engine.get_default().render_to_string(template_name, Context(context, autoescape=False))
 
 
-def send_text(*, to: str, subject: str, body: str, headers: dict | None = None) -> int:
-    """Send an already written message; SMTP errors are the caller's to handle."""
-    return _message(subject, body, [to], headers).send()
+def send_text(
+    *, to: str, subject: str, body: str, html: str = "", headers: dict | None = None
+) -> int:
+    """Send an already written message, with its HTML part if given; SMTP errors are the
+    caller's to handle."""
+    message = _message(subject, body, [to], headers)
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message.send()
 
 
-def _message(subject: str, body: str, to: list[str], headers: dict | None) -> EmailMessage:
+def _message(
+    subject: str, body: str, to: list[str], headers: dict | None
+) -> EmailMultiAlternatives:
     """From: DEFAULT_FROM_EMAIL; the envelope sender, where bounces go, EMAIL_BOUNCE_ADDRESS
     if set (Django sends from ``from_email`` and writes the From header given)."""
     sender = settings.DEFAULT_FROM_EMAIL
     envelope = settings.EMAIL_BOUNCE_ADDRESS or parseaddr(sender)[1]
-    return EmailMessage(subject, body, envelope, to, headers={"From": sender, **(headers or {})})
+    headers = {"From": sender, **(headers or {})}
+    return EmailMultiAlternatives(subject, body, envelope, to, headers=headers)

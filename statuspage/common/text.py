@@ -74,3 +74,24 @@ def folded(text: str) -> str:
     static/js/impact-finder.js folds the same way in the browser."""
     decomposed = unicodedata.normalize("NFKD", _QUOTES.sub(" ", text))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+_LINK = re.compile(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
+_PARAGRAPH_END = re.compile(r"</(p|h\d|blockquote|pre|ul|ol|table)>", re.IGNORECASE)
+_LINE_END = re.compile(r"<br\s*/?>|</(li|tr)>", re.IGNORECASE)
+_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+
+
+def markdown_text(markdown_text: str) -> str:
+    """Markdown as a text e-mail shows it: paragraphs apart, each list item on a line of its
+    own (“- …”), and links as “words (address)”, so that no address is lost."""
+
+    def link(match: re.Match) -> str:
+        address, words = unescape(match[1]), _TAG.sub("", match[2]).strip()
+        return address if words in {address, ""} else f"{words} ({address})"
+
+    # The renderer's own line breaks mean nothing (outside <pre>, which notices rarely hold).
+    html = _LINK.sub(link, render_markdown(markdown_text).replace("\n", " "))
+    html = _ITEM.sub("- ", _LINE_END.sub("\n", _PARAGRAPH_END.sub("\n\n", html)))
+    lines = [" ".join(line.split()) for line in unescape(_TAG.sub("", html)).splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

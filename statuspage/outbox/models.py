@@ -67,6 +67,7 @@ class Message(models.Model):
     )
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(help_text="The post's or e-mail's text, or the webhook's JSON.")
+    html = models.TextField(blank=True, help_text="An e-mail's HTML part, if it has one.")
     state = models.CharField(
         max_length=12, choices=MessageState.choices, default=MessageState.PENDING
     )

@@ -9,18 +9,19 @@ import json
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from statuspage.common.links import absolute
-from statuspage.common.text import plain_text
 from statuspage.common.times import describe_window
-from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
+from statuspage.models import Incident, MaintenanceWindow, Service, StatusUpdate
 from statuspage.outbox import services as outbox
 from statuspage.outbox.models import ChannelName, Message
 from statuspage.publishing.api.serializers import webhook_payload
+from statuspage.subscriptions.letters import MANAGE, Notice, event_times
 from statuspage.subscriptions.models import Subscriber, Webhook
 from statuspage.subscriptions.tokens import link
+from statuspage.templatetags.status import hours
 
 
 def _interested(model, event):
@@ -33,22 +34,29 @@ def _interested(model, event):
     return active.filter(Q(services__isnull=True) | Q(services__in=services)).distinct()
 
 
-def _fan_out(event, *, topic: str, subject: str, text: str) -> None:
+def _fan_out(notice: Notice, *, topic: str) -> None:
+    event = notice.event
     if not event.is_published:
         return  # nothing about an event readers cannot see leaves the site
-    messages = [
-        Message(
-            subscriber=subscriber,
-            channel=ChannelName.EMAIL,
-            topic=topic,
-            subject=f"[{settings.SITE_NAME}] {subject}",
-            # Every message about one event names it as their parent: one thread per event.
-            reply_to_id=f"{event.kind}-{event.pk}",
-            body=f"{text}\n\n--\nChoose services or unsubscribe: "
-            f"{link('subscription_manage', subscriber)}",
+    messages = []
+    subscribers = _interested(Subscriber, event).prefetch_related(
+        Prefetch("services", queryset=Service.objects.only("pk"))
+    )
+    for subscriber in subscribers:
+        text, html = notice.written_for(frozenset(s.pk for s in subscriber.services.all()))
+        manage = link("subscription_manage", subscriber)
+        messages.append(
+            Message(
+                subscriber=subscriber,
+                channel=ChannelName.EMAIL,
+                topic=topic,
+                subject=f"[{settings.SITE_NAME}] {notice.subject}",
+                body=text.replace(MANAGE, manage),
+                html=html.replace(MANAGE, manage),
+                # Every message about one event names it as their parent: one thread per event.
+                reply_to_id=f"{event.kind}-{event.pk}",
+            )
         )
-        for subscriber in _interested(Subscriber, event)
-    ]
     # The same event as the JSON API shows it, in Statuspage's webhook shape.
     payload = json.dumps(webhook_payload(event))
     messages += [
@@ -58,44 +66,48 @@ def _fan_out(event, *, topic: str, subject: str, text: str) -> None:
     outbox.message_queue(messages)
 
 
-def _describe(event) -> str:
-    url = absolute(event.get_absolute_url())
-    if isinstance(event, MaintenanceWindow):
-        when = describe_window(
-            event.scheduled_start, event.scheduled_end, event.zone, event.time_zone_label
-        )
-        return f"{event.title}\n{when}\n{event.summary}\n\nDetails: {url}"
-    return f"{event.title} ({event.get_impact_display()} impact)\n\nDetails: {url}"
-
-
 def notify_update(*, update: StatusUpdate) -> None:
     event = update.event
-    text = f"{update.status_label}: {plain_text(update.body)}\n\n{_describe(event)}"
-    _fan_out(
+    notice = Notice(
         event,
-        topic=f"update:{update.pk}",
         subject=f"{event.title}: {update.status_label}",
-        text=text,
+        headline=update.status_label,
+        update=update,
     )
+    _fan_out(notice, topic=f"update:{update.pk}")
 
 
 def notify_announced(*, event: MaintenanceWindow | Incident) -> None:
-    kind = "Planned maintenance" if isinstance(event, MaintenanceWindow) else "Incident"
-    _fan_out(
-        event,
-        topic=f"announced:{event.kind}:{event.pk}",
-        subject=f"{kind}: {event.title}",
-        text=_describe(event),
-    )
+    if isinstance(event, MaintenanceWindow):
+        kind, headline = _("Planned maintenance"), _("Planned maintenance announced")
+    else:
+        kind, headline = (
+            _("Incident"),
+            _("%(impact)s impact, reported") % {"impact": event.get_impact_display()},
+        )
+    notice = Notice(event, subject=f"{kind}: {event.title}", headline=headline)
+    _fan_out(notice, topic=f"announced:{event.kind}:{event.pk}")
 
 
-def notify_moved(*, window: MaintenanceWindow) -> None:
-    _fan_out(
+def notify_moved(
+    *, window: MaintenanceWindow, was: tuple[datetime, datetime] | None = None
+) -> None:
+    """``was``: the window's times before the move, when known."""
+    times = event_times(window)
+    new_day = True
+    if was is not None:
+        before = describe_window(*was, window.zone, window.time_zone_label)
+        times.insert(1, (_("Before"), before))
+        zone = window.zone
+        new_day = was[0].astimezone(zone).date() != window.scheduled_start.astimezone(zone).date()
+    moved = _("New date") if new_day else _("New time")
+    notice = Notice(
         window,
-        topic=f"moved:{window.pk}:{window.sequence}",
-        subject=f"New date: {window.title}",
-        text=f"The maintenance has moved.\n\n{_describe(window)}",
+        subject=f"{moved}: {window.title}",
+        headline=_("The maintenance has moved."),
+        times=times,
     )
+    _fan_out(notice, topic=f"moved:{window.pk}:{window.sequence}")
 
 
 def maintenance_reminders(*, now: datetime | None = None) -> int:
@@ -106,10 +118,11 @@ def maintenance_reminders(*, now: datetime | None = None) -> int:
         scheduled_start__gt=now, scheduled_start__lte=soon
     )  # scheduled, or postponed to a new date
     for window in windows:
-        _fan_out(
+        starts_in = window.scheduled_start - now
+        notice = Notice(
             window,
-            topic=f"reminder:{window.pk}:{window.sequence}",
             subject=f"Reminder: {window.title}",
-            text=f"This maintenance starts soon.\n\n{_describe(window)}",
+            headline=_("Starts in %(time)s.") % {"time": hours(starts_in) or _("a minute")},
         )
+        _fan_out(notice, topic=f"reminder:{window.pk}:{window.sequence}")
     return len(windows)

@@ -61,7 +61,11 @@ def _send(message) -> Delivered:
     headers = headers_for(message)
     try:
         mail.send_text(
-            to=recipient.email, subject=message.subject, body=message.body, headers=headers
+            to=recipient.email,
+            subject=message.subject,
+            body=message.body,
+            html=message.html,
+            headers=headers,
         )
     except (smtplib.SMTPException, OSError) as error:
         raise _sorted(message, error) from error

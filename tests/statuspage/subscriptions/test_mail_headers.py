@@ -69,7 +69,9 @@ def test_one_events_notices_thread_and_carry_list_headers(
         assert message["Auto-Submitted"] == "auto-generated"
         assert message["Precedence"] == "bulk"
         assert message["List-Id"] == f"{settings.SITE_NAME} <notices.{domain()}>"
-        assert message["List-Unsubscribe"].strip().startswith(f"<{settings.SITE_URL}/subscriptions/")
+        assert (
+            message["List-Unsubscribe"].strip().startswith(f"<{settings.SITE_URL}/subscriptions/")
+        )
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 

@@ -234,7 +234,10 @@ def test_announced_moved_reminded_and_completed(db, client, staff_client, api, c
     window = MaintenanceWindow.objects.get(slug="network-upgrade")
     data.update(scheduled_start_1="12:00:00", scheduled_end_1="16:00:00")
     _committed(staff_client.post, f"/admin/statuspage/maintenancewindow/{window.pk}/change/", data)
-    assert mail.outbox[-1].subject == "[dotMailer status] New date: Network upgrade"
+    # Only the time moved; the message says when it was and when it is now.
+    assert mail.outbox[-1].subject == "[dotMailer status] New time: Network upgrade"
+    assert "Before: Saturday 1 June 2030, 11:00–15:00 UK time" in mail.outbox[-1].body
+    assert "Planned: Saturday 1 June 2030, 13:00–17:00 UK time" in mail.outbox[-1].body
     clock.move_to(datetime(2030, 5, 31, 13, tzinfo=UTC))
     _committed(notices.maintenance_reminders)
     _committed(notices.maintenance_reminders)  # twice: still one reminder
