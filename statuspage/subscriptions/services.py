@@ -78,6 +78,13 @@ def subscription_confirm(
         recipient.services.set(services)
 
 
+def webhook_roll_secret(*, hook: Webhook) -> str:
+    """Give ``hook`` a new signing secret, from the next delivery on; returns it."""
+    hook.secret = secrets.token_hex(32)
+    hook.save(update_fields=["secret"])
+    return hook.secret
+
+
 def subscription_change_services(
     *, recipient: Subscriber | Webhook, services: list[Service]
 ) -> None:

@@ -14,6 +14,7 @@ from statuspage.common.forms import add_service_errors
 from statuspage.security import ratelimit
 from statuspage.subscriptions import services, tokens
 from statuspage.subscriptions.forms import ManageForm, SubscribeForm, WebhookForm
+from statuspage.subscriptions.models import Webhook
 
 
 def _too_many_signups(request) -> HttpResponse | None:
@@ -72,8 +73,14 @@ def subscription_confirm(request, token: str):
     except (signing.BadSignature, LookupError):
         return render(request, "statuspage/subscription_invalid.html", status=400)
     if request.method == "POST":
+        first = recipient.confirmed_at is None
         services.subscription_confirm(recipient=recipient, services=chosen)
-        return render(request, "statuspage/subscription_done.html", {"confirmed": recipient})
+        context = {"confirmed": recipient, "manage_token": tokens.token_for(recipient)}
+        # A webhook's signing secret is shown to its owner once, when first confirmed; the
+        # manage page rolls a new one.
+        if isinstance(recipient, Webhook) and first:
+            context["secret"] = recipient.secret
+        return render(request, "statuspage/subscription_done.html", context)
     return render(request, "statuspage/subscription_confirm.html", {"recipient": recipient})
 
 
@@ -82,6 +89,11 @@ def subscription_manage(request, token: str):
     recipient = _recipient(token)
     if recipient is None:
         return render(request, "statuspage/subscription_invalid.html", status=400)
+    if request.method == "POST" and "roll" in request.POST and isinstance(recipient, Webhook):
+        secret = services.webhook_roll_secret(hook=recipient)
+        form = ManageForm(initial={"services": recipient.services.all()})
+        context = {"recipient": recipient, "form": form, "token": token, "secret": secret}
+        return render(request, "statuspage/subscription_manage.html", context)
     form = ManageForm(request.POST or None, initial={"services": recipient.services.all()})
     if request.method == "POST" and form.is_valid():
         services.subscription_change_services(

@@ -4,6 +4,7 @@ Each message is parsed by the standard library's e-mail parser, as a mail client
 
 import email
 import re
+import socket
 from datetime import UTC, datetime, timedelta
 from email import policy
 from urllib.parse import urlsplit
@@ -133,3 +134,27 @@ def test_the_envelope_sender_is_the_bounce_address_and_from_names_the_site(
     [received] = smtp_relay.outbox
     assert received.sender == "bounces@dotmailer.example"
     assert received.message["From"] == "dotMailer status <status@dotmailer.example>"
+
+
+def test_a_webhooks_secret_is_shown_once_to_its_owner_and_can_be_rolled(
+    db, client, django_capture_on_commit_callbacks, monkeypatch
+):
+    # Names resolve without the network: the hook's host is public.
+    public = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: public)
+    with django_capture_on_commit_callbacks(execute=True):
+        subscriptions.webhook_register(url="https://hooks.example.com/x", email="dev@example.com",
+                                       services=[])  # fmt: skip
+    hook = Webhook.objects.get()
+    confirm = re.search(r"https?://\S+?(/subscriptions/confirm/\S+)", mail.outbox[-1].body)[1]
+    done = client.post(confirm).content.decode()
+    assert hook.secret in done
+    manage = re.search(r'href="(/subscriptions/[^"/]+/)"', done)[1]
+    again = client.post(confirm).content.decode()  # the link followed twice
+    assert hook.secret not in again
+    assert hook.secret not in client.get(manage).content.decode()
+    rolled = client.post(manage, {"roll": "1"}).content.decode()
+    hook.refresh_from_db()
+    assert hook.secret in rolled
+    assert re.fullmatch(r"[0-9a-f]{64}", hook.secret)
+    assert hook.secret not in client.get(manage).content.decode()
