@@ -312,6 +312,9 @@ STATIC_MIRROR_DIR = env("STATIC_MIRROR_DIR")
 
 # Subscribers are reminded this many hours before a window starts.
 MAINTENANCE_REMINDER_HOURS = int(env("MAINTENANCE_REMINDER_HOURS", "24"))
+# An announcement, a move or a reminder waits this long before it is e-mailed, and a later
+# notice about the same event in the meantime is sent instead: a burst is one message.
+NOTICE_QUIET_SECONDS = int(env("NOTICE_QUIET_SECONDS", "120"))
 
 # A post whose worker died while sending may be on X or not: the event's next posts wait this
 # long for staff to check it (marked sent, they reply to it), then go on without it.

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from statuspage.common.times import describe_window
 from statuspage.models import Incident, MaintenanceWindow, Service, StatusUpdate
 from statuspage.outbox import services as outbox
-from statuspage.outbox.models import ChannelName, Message
+from statuspage.outbox.models import ChannelName, Message, MessageState
 from statuspage.publishing.api.serializers import webhook_payload
 from statuspage.subscriptions.letters import MANAGE, Notice, event_times
 from statuspage.subscriptions.models import Subscriber, Webhook
@@ -34,10 +34,24 @@ def _interested(model, event):
     return active.filter(Q(services__isnull=True) | Q(services__in=services)).distinct()
 
 
-def _fan_out(notice: Notice, *, topic: str) -> None:
+def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
+    """Queue ``notice`` for every interested subscriber and webhook. E-mail about the event
+    still waiting its turn (never tried, another notice than this one: the same notice
+    queued twice is one message) is told by this notice instead; with ``wait``,
+    this one waits ``NOTICE_QUIET_SECONDS`` for a later one to do the same."""
     event = notice.event
     if not event.is_published:
         return  # nothing about an event readers cannot see leaves the site
+    now = timezone.now()
+    thread = f"{event.kind}-{event.pk}"
+    Message.objects.filter(
+        channel=ChannelName.EMAIL,
+        state=MessageState.PENDING,
+        reply_to_id=thread,
+        attempts=0,
+        next_attempt_at__gt=now,
+    ).exclude(topic=topic).update(state=MessageState.SKIPPED, last_error=_("Told in a later notice of the event."))
+    due = now + timedelta(seconds=settings.NOTICE_QUIET_SECONDS) if wait else now
     messages = []
     subscribers = _interested(Subscriber, event).prefetch_related(
         Prefetch("services", queryset=Service.objects.only("pk"))
@@ -54,7 +68,8 @@ def _fan_out(notice: Notice, *, topic: str) -> None:
                 body=text.replace(MANAGE, manage),
                 html=html.replace(MANAGE, manage),
                 # Every message about one event names it as their parent: one thread per event.
-                reply_to_id=f"{event.kind}-{event.pk}",
+                reply_to_id=thread,
+                next_attempt_at=due,
             )
         )
     # The same event as the JSON API shows it, in Statuspage's webhook shape.
@@ -86,7 +101,7 @@ def notify_announced(*, event: MaintenanceWindow | Incident) -> None:
             _("%(impact)s impact, reported") % {"impact": event.get_impact_display()},
         )
     notice = Notice(event, subject=f"{kind}: {event.title}", headline=headline)
-    _fan_out(notice, topic=f"announced:{event.kind}:{event.pk}")
+    _fan_out(notice, topic=f"announced:{event.kind}:{event.pk}", wait=True)
 
 
 def notify_moved(
@@ -107,7 +122,7 @@ def notify_moved(
         headline=_("The maintenance has moved."),
         times=times,
     )
-    _fan_out(notice, topic=f"moved:{window.pk}:{window.sequence}")
+    _fan_out(notice, topic=f"moved:{window.pk}:{window.sequence}", wait=True)
 
 
 def maintenance_reminders(*, now: datetime | None = None) -> int:
@@ -124,5 +139,5 @@ def maintenance_reminders(*, now: datetime | None = None) -> int:
             subject=f"Reminder: {window.title}",
             headline=_("Starts in %(time)s.") % {"time": hours(starts_in) or _("a minute")},
         )
-        _fan_out(notice, topic=f"reminder:{window.pk}:{window.sequence}")
+        _fan_out(notice, topic=f"reminder:{window.pk}:{window.sequence}", wait=True)
     return len(windows)

@@ -17,10 +17,11 @@ from django.test import Client
 
 from statuspage import services
 from statuspage.models import MaintenanceStatus
+from statuspage.outbox.services import deliver_due
 from statuspage.subscriptions import notices, tokens
 from statuspage.subscriptions import services as subscriptions
 from statuspage.subscriptions.models import Subscriber, Webhook
-from tests.factories import MaintenanceWindowFactory, ServiceFactory
+from tests.factories import IncidentFactory, MaintenanceWindowFactory, ServiceFactory
 
 NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
 
@@ -42,6 +43,13 @@ def parsed(message) -> email.message.EmailMessage:
 
 def domain() -> str:
     return urlsplit(settings.SITE_URL).hostname
+
+
+def quiet_period_passes(clock, capture) -> None:
+    """NOTICE_QUIET_SECONDS go by, and the minutely sweep sends what is due."""
+    clock.shift(timedelta(seconds=settings.NOTICE_QUIET_SECONDS + 1))
+    with capture(execute=True):
+        deliver_due()
 
 
 def update(event, body: str, status: str, capture) -> None:
@@ -111,7 +119,9 @@ def test_opening_the_unsubscribe_address_asks_and_only_the_button_stops(subscrib
     assert reader.get("/subscriptions/forged:token/unsubscribe/").status_code == 400
 
 
-def test_a_postponed_window_gets_its_reminder(subscriber, django_capture_on_commit_callbacks):
+def test_a_postponed_window_gets_its_reminder(
+    subscriber, clock, django_capture_on_commit_callbacks
+):
     window = MaintenanceWindowFactory(
         title="Moved work",
         services=[ServiceFactory()],
@@ -120,6 +130,7 @@ def test_a_postponed_window_gets_its_reminder(subscriber, django_capture_on_comm
     )
     with django_capture_on_commit_callbacks(execute=True):
         notices.maintenance_reminders()
+    quiet_period_passes(clock, django_capture_on_commit_callbacks)
     assert [m.subject for m in mail.outbox] == ["[dotMailer status] Reminder: Moved work"]
     assert window.title in mail.outbox[0].body
 
@@ -158,3 +169,36 @@ def test_a_webhooks_secret_is_shown_once_to_its_owner_and_can_be_rolled(
     assert hook.secret in rolled
     assert re.fullmatch(r"[0-9a-f]{64}", hook.secret)
     assert hook.secret not in client.get(manage).content.decode()
+
+
+def test_a_burst_about_one_event_is_one_message(
+    subscriber, clock, django_capture_on_commit_callbacks
+):
+    incident = IncidentFactory(title="Slow sends", services=[ServiceFactory()])
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.notify_announced(event=incident)
+    clock.shift(timedelta(seconds=30))
+    update(incident, "We are looking into it.", "investigating", django_capture_on_commit_callbacks)
+    # The opening and its first update, within the quiet period: one message, the update.
+    assert [m.subject for m in mail.outbox] == ["[dotMailer status] Slow sends: Investigating"]
+    quiet_period_passes(clock, django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1
+
+    window = MaintenanceWindowFactory(title="Routers", services=[ServiceFactory()])
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.notify_announced(event=window)
+    clock.shift(timedelta(seconds=20))
+    window.scheduled_start += timedelta(hours=1)
+    window.scheduled_end += timedelta(hours=1)
+    window.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.notify_moved(window=window)
+    quiet_period_passes(clock, django_capture_on_commit_callbacks)
+    # Announced, then moved 20 seconds later: one message, the latest.
+    assert [m.subject for m in mail.outbox[1:]] == ["[dotMailer status] New date: Routers"]
+    # Alone, an announcement still goes, once its quiet period is over.
+    other = MaintenanceWindowFactory(title="Disks", services=[ServiceFactory()])
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.notify_announced(event=other)
+    quiet_period_passes(clock, django_capture_on_commit_callbacks)
+    assert mail.outbox[-1].subject == "[dotMailer status] Planned maintenance: Disks"
