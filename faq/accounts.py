@@ -7,9 +7,11 @@ An account is a user whose username is its lower-cased e-mail address, plus the
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -21,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from faq import notifications
 from faq.models import Profile
 from statuspage.security import ratelimit
 
@@ -215,5 +218,25 @@ def signup(request):
         else:
             # The password was just set, not checked: name the backend that would check it.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            notifications.address_confirmation_send(user=user)
+            messages.info(
+                request,
+                _("We sent a link to %(email)s: open it to confirm the address, and replies "
+                  "to your comments will be e-mailed to you.") % {"email": user.email},
+            )  # fmt: skip
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm_address(request, token: str):
+    """The link e-mailed at sign-up: GET asks (mail scanners open links), POST confirms."""
+    try:
+        user = notifications.user_from_confirmation(token)
+    except signing.BadSignature:
+        return render(request, "registration/confirm_address.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        notifications.address_confirm(user=user)
+        return render(request, "registration/confirm_address.html", {"done": True, "who": user})
+    return render(request, "registration/confirm_address.html", {"who": user})

@@ -244,6 +244,12 @@ class Profile(models.Model):
     notify_replies = models.BooleanField(
         default=True, help_text="E-mail me when staff reply to my comments."
     )
+    email_confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When its owner confirmed the address; nothing is e-mailed to it before.",
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,41 @@ from statuspage.common import mail as mailer
 from statuspage.common.links import absolute
 
 UNSUBSCRIBE_SALT = "faq.reply-notifications"
+
+
+CONFIRM_SALT = "faq.confirm-address"
+CONFIRM_MAX_AGE = timedelta(days=7)
+CONFIRM_RESEND_SECONDS = 3600
+
+
+def address_confirmation_send(*, user, again: bool = False) -> None:
+    """E-mail ``user`` a link to confirm their address, once the transaction commits. Replies
+    to their comments are e-mailed only to a confirmed address. ``again``: a reminder,
+    sent at most once an hour."""
+    if again and not cache.add(f"confirm-address:{user.pk}", 1, CONFIRM_RESEND_SECONDS):
+        return
+    token = signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=CONFIRM_SALT)
+    context = {"url": absolute(reverse("confirm_address", args=[token])), "user": user}
+    transaction.on_commit(
+        lambda: mailer.send(to=[user.email], template="faq/email/confirm_address", context=context)
+    )
+
+
+def user_from_confirmation(token: str):
+    """The user a confirmation link was made for; signing.BadSignature if it is forged, older
+    than a week, or for an address the account no longer has."""
+    data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    user = get_user_model().objects.select_related("profile").filter(pk=data["u"]).first()
+    if user is None or user.email.lower() != data["e"]:
+        raise signing.BadSignature("not this account's address")
+    return user
+
+
+def address_confirm(*, user) -> None:
+    profile = user.profile
+    if profile.email_confirmed_at is None:
+        profile.email_confirmed_at = timezone.now()
+        profile.save(update_fields=["email_confirmed_at"])
 
 
 def unsubscribe_token(user) -> str:
@@ -78,8 +114,8 @@ def _tell_customer(comment: Comment) -> None:
     if not customer or customer.pk == comment.author_id or not customer.email:
         return
     profile = getattr(customer, "profile", None)
-    if profile is None or not profile.notify_replies:
-        return
+    if profile is None or not profile.notify_replies or not profile.email_confirmed_at:
+        return  # nothing to an address its owner has not confirmed
     stop = absolute(reverse("faq:stop_reply_mails", kwargs={"token": unsubscribe_token(customer)}))
     mailer.send(
         to=[customer.email],

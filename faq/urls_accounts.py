@@ -11,6 +11,7 @@ from faq import accounts
 
 urlpatterns = [
     path("signup/", accounts.signup, name="signup"),
+    path("confirm/<str:token>/", accounts.confirm_address, name="confirm_address"),
     path("login/", accounts.SignInView.as_view(), name="login"),
     path("password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),

@@ -3,14 +3,16 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 
-from faq.models import Profile
-from tests.factories import UserFactory
+from faq.models import Comment, Profile
+from faq.services import comment_post
+from tests.factories import FAQFactory, StaffFactory, UserFactory
 
 User = get_user_model()
 
@@ -362,3 +364,39 @@ def test_password_resets_are_limited_per_address_and_per_email(client, settings)
     assert [
         one_address.post(RESET, {"email": f"nobody{i}@example.com"}).status_code for i in range(3)
     ] == [302, 302, 429]
+
+
+def test_replies_are_e_mailed_only_once_the_address_is_confirmed(
+    db, client, django_capture_on_commit_callbacks
+):
+    """Sign-up sends a link; until its owner opens it and confirms, staff replies to their
+    comments send nothing; a comment posted meanwhile sends the link again (once an hour)."""
+    faq = FAQFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client, email="new@example.com")
+    [invitation] = mail.outbox
+    assert invitation.to == ["new@example.com"]
+    link = re.search(rf"{re.escape(settings.SITE_URL)}(/accounts/confirm/\S+)", invitation.body)[1]
+    customer = User.objects.get(username="new@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(faq.get_absolute_url(), {"body": "Why a Saturday?"})
+    assert [m.to for m in mail.outbox] == [["new@example.com"]] * 2  # the link again
+    question = Comment.objects.get(author=customer)
+    staff = StaffFactory(email="staff@example.com")
+    Profile.objects.create(user=staff, name="Stoo", role="Support")
+
+    def reply(body: str) -> list:
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            comment_post(faq=faq, author=staff, body=body, parent=question)
+        return [m for m in mail.outbox if m.to == ["new@example.com"]]
+
+    assert reply("Because.") == []
+    assert client.get(link).status_code == 200  # opening the link only asks
+    customer.profile.refresh_from_db()
+    assert customer.profile.email_confirmed_at is None
+    assert client.post(link).status_code == 200
+    customer.profile.refresh_from_db()
+    assert customer.profile.email_confirmed_at is not None
+    assert len(reply("Also this.")) == 1
+    assert client.get("/accounts/confirm/forged:token/").status_code == 400

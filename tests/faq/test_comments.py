@@ -17,13 +17,18 @@ from tests.factories import FAQFactory, UserFactory
 from tests.xss import XSS_CORPUS, audit
 
 
-def _person(*, name="Pat Reader", organisation="Acme", staff=False, role="", age_days=30):
+def _person(
+    *, name="Pat Reader", organisation="Acme", staff=False, role="", age_days=30, confirmed=True
+):
     user = UserFactory(
         is_staff=staff,
         email=f"{name.split()[0].lower()}-{UserFactory._meta.model.objects.count()}@example.com",
         date_joined=timezone.now() - timedelta(days=age_days),
     )
-    Profile.objects.create(user=user, name=name, organisation=organisation, role=role)
+    Profile.objects.create(
+        user=user, name=name, organisation=organisation, role=role,
+        email_confirmed_at=timezone.now() if confirmed else None,
+    )  # fmt: skip
     return user
 
 
