@@ -50,7 +50,9 @@ def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
         reply_to_id=thread,
         attempts=0,
         next_attempt_at__gt=now,
-    ).exclude(topic=topic).update(state=MessageState.SKIPPED, last_error=_("Told in a later notice of the event."))
+    ).exclude(topic=topic).update(
+        state=MessageState.SKIPPED, last_error=_("Told in a later notice of the event.")
+    )
     due = now + timedelta(seconds=settings.NOTICE_QUIET_SECONDS) if wait else now
     messages = []
     subscribers = _interested(Subscriber, event).prefetch_related(
