@@ -30,13 +30,16 @@ class EntryFilter:
     service: Service | None = None
     level: str = ""
     words: str = ""
+    unknown_service: str = ""  # asked for, but no entry of this FAQ is about it
 
     @property
     def active(self) -> bool:
-        return bool(self.service or self.level or self.words)
+        return bool(self.service or self.level or self.words or self.unknown_service)
 
     def matches(self, entry: ImpactEntry, *, level: bool = True) -> bool:
         """Whether ``entry`` is shown; with ``level=False``, whatever its level."""
+        if self.unknown_service:
+            return False
         if self.service and entry.service_id != self.service.pk:
             return False
         if level and self.level and entry.level != self.level:
@@ -98,10 +101,13 @@ def faq_page(
         .order_by("section__position", "number")
     )
     services = sorted({entry.service for entry in entries if entry.service}, key=_group_order)
+    service = next((s for s in services if s.slug == service_slug), None)
     chosen = EntryFilter(
-        service=next((s for s in services if s.slug == service_slug), None),
+        service=service,
         level=level if level in ImpactLevel.values else "",
         words=words.strip()[:100],
+        # A stale or mistyped link for a service says that nothing matches, not everything.
+        unknown_service=service_slug if service_slug and service is None else "",
     )
     by_section = defaultdict(list)
     for entry in entries:

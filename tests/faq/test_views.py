@@ -123,6 +123,14 @@ def test_the_service_menu_follows_the_status_pages_groups(demo, client):
     assert len(groups) == len(set(groups))
 
 
+def test_a_service_the_faq_has_no_entry_about_matches_nothing(demo, client):
+    for slug in ("no-such-service", "a" * 100):
+        page = client.get(FAQ_PAGE, {"service": slug}).content.decode()
+        assert _entry_labels(page) == []
+        assert _finder_count(page) == "No entries match."
+        assert '<p class="finder__reset"><a href="?#impact">Show all entries</a></p>' in page
+
+
 def test_nothing_matching_says_so_with_a_way_back(demo, client):
     page = client.get(FAQ_PAGE, {"q": "quantum teleportation"}).content.decode()
     assert _entry_labels(page) == []
