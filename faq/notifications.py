@@ -26,8 +26,8 @@ def address_confirmation_send(*, user, again: bool = False) -> None:
     """E-mail ``user`` a link to confirm their address, once the transaction commits. Replies
     to their comments are e-mailed only to a confirmed address. ``again``: a reminder,
     sent at most once an hour."""
-    if again and not cache.add(f"confirm-address:{user.pk}", 1, CONFIRM_RESEND_SECONDS):
-        return
+    if not cache.add(f"confirm-address:{user.pk}", 1, CONFIRM_RESEND_SECONDS) and again:
+        return  # one sent within the hour, at sign-up or as a reminder
     token = signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=CONFIRM_SALT)
     context = {"url": absolute(reverse("confirm_address", args=[token])), "user": user}
     transaction.on_commit(

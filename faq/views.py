@@ -88,7 +88,8 @@ def comment_create(request, slug: str):
                         request, "Thanks: your comment will appear once a moderator has read it."
                     )
                 profile = getattr(request.user, "profile", None)
-                if profile and not profile.email_confirmed_at and request.user.email:
+                unconfirmed = profile and not profile.email_confirmed_at
+                if unconfirmed and request.user.email and not request.user.is_staff:
                     # Replies wait for a confirmed address: remind, at most once an hour.
                     notifications.address_confirmation_send(user=request.user, again=True)
                 return redirect(comment.get_absolute_url())

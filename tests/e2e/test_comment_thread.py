@@ -89,10 +89,20 @@ def test_a_new_customer_asks_and_sees_the_official_reply(
     with page.expect_navigation():
         page.get_by_role("button", name="Create account").click()
 
-    # Back on the FAQ, at the thread, signed in.
+    # Back on the FAQ, at the thread, signed in, told to confirm the address.
     expect(page).to_have_url(re.compile(rf"^{re.escape(faq_url)}(#comments)?$"))
     expect(page.locator(".site-user")).to_contain_text("Jo Customer")
+    expect(page.locator(".message")).to_contain_text("We sent a link to jo@spektrix.example")
     assert comment_count(page) == before
+
+    # 1b. The customer opens the link in the e-mail and confirms, for replies by e-mail.
+    [invitation] = [mail for mail in mailoutbox if mail.to == ["jo@spektrix.example"]]
+    path = re.search(r"http://\S+?(/accounts/confirm/\S+)", invitation.body)[1]
+    page.goto(live_server.url + path)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("h1")).to_have_text("Address confirmed")
+    page.goto(faq_url + "#comments")
 
     # 2. The customer asks a question; the counter follows the typing.
     page.wait_for_load_state("load")  # the deferred comments script has run
@@ -134,7 +144,10 @@ def test_a_new_customer_asks_and_sees_the_official_reply(
     assert reply.parent_id == question.pk
     expect(staff).to_have_url(f"{faq_url}#comment-{reply.pk}")
     # The customer is told by e-mail (tasks run in-process without a broker).
-    told = [mail for mail in mailoutbox if mail.to == ["jo@spektrix.example"]]
+    told = [
+        mail for mail in mailoutbox if mail.to == ["jo@spektrix.example"] and "Confirm" not in
+        mail.subject
+    ]  # fmt: skip
     assert len(told) == 1, [(mail.to, mail.subject) for mail in mailoutbox]
     assert f"{FAQ_PATH}#comment-{reply.pk}" in told[0].body
 

@@ -1,14 +1,17 @@
 """Customer accounts through HTTP: sign up, sign in and out, password reset."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from faq.models import Comment, Profile
 from faq.services import comment_post
@@ -380,8 +383,14 @@ def test_replies_are_e_mailed_only_once_the_address_is_confirmed(
     customer = User.objects.get(username="new@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(faq.get_absolute_url(), {"body": "Why a Saturday?"})
+    assert len(mail.outbox) == 1  # within the hour of the first link: not again
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=61)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        client.post(faq.get_absolute_url(), {"body": "And why 11:00?"})
     assert [m.to for m in mail.outbox] == [["new@example.com"]] * 2  # the link again
-    question = Comment.objects.get(author=customer)
+    question = Comment.objects.filter(author=customer).first()
     staff = StaffFactory(email="staff@example.com")
     Profile.objects.create(user=staff, name="Stoo", role="Support")
 
