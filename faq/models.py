@@ -250,6 +250,7 @@ class Profile(models.Model):
         editable=False,
         help_text="When its owner confirmed the address; nothing is e-mailed to it before.",
     )
+    email_confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return self.name

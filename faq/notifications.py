@@ -5,7 +5,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,15 +18,19 @@ UNSUBSCRIBE_SALT = "faq.reply-notifications"
 
 CONFIRM_SALT = "faq.confirm-address"
 CONFIRM_MAX_AGE = timedelta(days=7)
-CONFIRM_RESEND_SECONDS = 3600
+CONFIRM_RESEND_AFTER = timedelta(hours=1)
 
 
 def address_confirmation_send(*, user, again: bool = False) -> None:
     """E-mail ``user`` a link to confirm their address, once the transaction commits. Replies
     to their comments are e-mailed only to a confirmed address. ``again``: a reminder,
     sent at most once an hour."""
-    if not cache.add(f"confirm-address:{user.pk}", 1, CONFIRM_RESEND_SECONDS) and again:
-        return  # one sent within the hour, at sign-up or as a reminder
+    profile, now = user.profile, timezone.now()
+    sent = profile.email_confirmation_sent_at
+    if again and sent and now - sent < CONFIRM_RESEND_AFTER:
+        return  # one went within the hour, at sign-up or as a reminder
+    profile.email_confirmation_sent_at = now
+    profile.save(update_fields=["email_confirmation_sent_at"])
     token = signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=CONFIRM_SALT)
     context = {"url": absolute(reverse("confirm_address", args=[token])), "user": user}
     transaction.on_commit(

@@ -25,5 +25,10 @@ class Migration(migrations.Migration):
                 null=True,
             ),
         ),
+        migrations.AddField(
+            model_name="profile",
+            name="email_confirmation_sent_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
         migrations.RunPython(staff_addresses_are_confirmed, migrations.RunPython.noop),
     ]
