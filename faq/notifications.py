@@ -23,12 +23,17 @@ CONFIRM_RESEND_AFTER = timedelta(hours=1)
 
 def address_confirmation_send(*, user, again: bool = False) -> None:
     """E-mail ``user`` a link to confirm their address, once the transaction commits. Replies
-    to their comments are e-mailed only to a confirmed address. ``again``: a reminder,
-    sent at most once an hour."""
-    profile, now = user.profile, timezone.now()
-    sent = profile.email_confirmation_sent_at
-    if again and sent and now - sent < CONFIRM_RESEND_AFTER:
-        return  # one went within the hour, at sign-up or as a reminder
+    to their comments are e-mailed only to a confirmed address. ``again``: a reminder, for
+    an unconfirmed customer only, at most once an hour."""
+    profile, now = getattr(user, "profile", None), timezone.now()
+    if profile is None or not user.email:
+        return
+    if again:
+        if profile.email_confirmed_at or user.is_staff:
+            return
+        sent = profile.email_confirmation_sent_at
+        if sent and now - sent < CONFIRM_RESEND_AFTER:
+            return  # one went within the hour, at sign-up or as a reminder
     profile.email_confirmation_sent_at = now
     profile.save(update_fields=["email_confirmation_sent_at"])
     token = signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=CONFIRM_SALT)

@@ -87,11 +87,8 @@ def comment_create(request, slug: str):
                     messages.info(
                         request, "Thanks: your comment will appear once a moderator has read it."
                     )
-                profile = getattr(request.user, "profile", None)
-                unconfirmed = profile and not profile.email_confirmed_at
-                if unconfirmed and request.user.email and not request.user.is_staff:
-                    # Replies wait for a confirmed address: remind, at most once an hour.
-                    notifications.address_confirmation_send(user=request.user, again=True)
+                # Replies wait for a confirmed address: remind, at most once an hour.
+                notifications.address_confirmation_send(user=request.user, again=True)
                 return redirect(comment.get_absolute_url())
     context = _faq_context(request, slug, comment_form=form, form_parent=request.POST.get("parent"))
     return render(request, "faq/faq_detail.html", context, status=400)

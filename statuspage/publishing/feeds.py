@@ -121,11 +121,6 @@ def history_entries(limit: int = FEED_ITEMS, service: Service | None = None) -> 
     return sorted(entries, key=lambda entry: entry.pubdate, reverse=True)[:limit]
 
 
-def service_entries(service: Service, limit: int = FEED_ITEMS) -> list[Entry]:
-    """``history_entries`` of the events affecting ``service``; three queries."""
-    return history_entries(limit, service=service)
-
-
 class EntryFeed(Feed):
     """A feed of ``Entry`` items: what every feed here says of each item."""
 
@@ -210,7 +205,7 @@ class ServiceAtomFeed(EntryFeed):
         return absolute(reverse("service_atom", args=[service.slug]))
 
     def items(self, service: Service) -> list[Entry]:
-        return service_entries(service)
+        return history_entries(service=service)
 
 
 history_rss = public_page(HistoryRssFeed())

@@ -18,7 +18,7 @@ from faq.models import ImpactEntry, ImpactLevel, published_faq
 from statuspage.common.links import absolute
 from statuspage.common.mail import render_text
 from statuspage.common.text import markdown_text, render_markdown
-from statuspage.models import MaintenanceWindow, StatusUpdate
+from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
 from statuspage.templatetags.status import event_time, hours, window_times
 
 # Where each reader's own manage link goes in a written notice.
@@ -31,7 +31,7 @@ ADVICE_SHOWN = 8
 class Notice:
     """One thing to tell the readers of ``event``."""
 
-    event: MaintenanceWindow | object
+    event: MaintenanceWindow | Incident
     subject: str
     headline: str  # what happened, in a line
     intro: str = ""
