@@ -56,8 +56,10 @@ class Notice:
         self._written: dict[frozenset[int], tuple[str, str]] = {}
 
     def written_for(self, chosen: frozenset[int]) -> tuple[str, str]:
-        """The notice's text and HTML for a reader of the services ``chosen`` (empty: all),
-        with ``MANAGE`` where their manage link goes."""
+        """The notice's text and HTML for a reader of the services ``chosen`` (empty: a
+        reader of all services), with ``MANAGE`` where their manage link goes. Who is a
+        reader at all is decided by notices, which never asks for one who chose services
+        and has none left."""
         if chosen not in self._written:
             context = self._context(chosen)
             self._written[chosen] = (

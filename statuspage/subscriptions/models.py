@@ -1,16 +1,27 @@
-"""Who is told: e-mail subscribers and webhooks, each for all services or some."""
+"""Who is told: e-mail subscribers and webhooks, each for all services or some.
+
+``all_services`` says which, not an empty choice: one whose chosen services were all
+removed since is told nothing, and keeps its subscription until it chooses again.
+"""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from statuspage.models import Service
+
+ALL_SERVICES_HELP = _(
+    "Told about every service, those added later too; if not, only about those chosen."
+)
+SERVICES_HELP = _("Told about these when not told about all services.")
 
 
 class Subscriber(models.Model):
     """An e-mail address told about maintenance and incidents, for all services or some."""
 
     email = models.EmailField(unique=True)
+    all_services = models.BooleanField(default=True, help_text=ALL_SERVICES_HELP)
     services = models.ManyToManyField(
-        Service, related_name="subscribers", blank=True, help_text="None chosen: all services."
+        Service, related_name="subscribers", blank=True, help_text=SERVICES_HELP
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
@@ -27,6 +38,11 @@ class Subscriber(models.Model):
     def is_active(self) -> bool:
         return bool(self.confirmed_at) and not (self.unsubscribed_at or self.bounced_at)
 
+    @property
+    def services_gone(self) -> bool:
+        """It chose some services and all of them were removed since: it is told nothing."""
+        return not self.all_services and not self.services.exists()
+
 
 class Webhook(models.Model):
     """An HTTPS address that receives each event as JSON, signed with its own secret."""
@@ -34,7 +50,10 @@ class Webhook(models.Model):
     url = models.URLField(max_length=500)
     email = models.EmailField(help_text="Its owner, who confirms it and hears if it is turned off.")
     secret = models.CharField(max_length=64, editable=False)
-    services = models.ManyToManyField(Service, related_name="webhooks", blank=True)
+    all_services = models.BooleanField(default=True, help_text=ALL_SERVICES_HELP)
+    services = models.ManyToManyField(
+        Service, related_name="webhooks", blank=True, help_text=SERVICES_HELP
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
@@ -50,3 +69,8 @@ class Webhook(models.Model):
     @property
     def is_active(self) -> bool:
         return bool(self.confirmed_at) and not self.disabled_at
+
+    @property
+    def services_gone(self) -> bool:
+        """It chose some services and all of them were removed since: it is told nothing."""
+        return not self.all_services and not self.services.exists()

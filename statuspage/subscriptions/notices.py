@@ -1,8 +1,9 @@
 """What subscribers and webhooks are told, and who: one outbox message per recipient.
 
 Announced, moved, reminded, each update: e-mail to every active subscriber of the
-event's services (or of all services), the event as JSON to every active webhook.
-Nothing about an event readers cannot see is sent.
+event's services (or of all services), the event as JSON to every active webhook, likewise.
+One whose chosen services were all removed is told nothing. Nothing about an event
+readers cannot see is sent.
 """
 
 import json
@@ -31,7 +32,7 @@ def _interested(model, event):
         active = active.filter(unsubscribed_at__isnull=True, bounced_at__isnull=True)
     else:
         active = active.filter(disabled_at__isnull=True)
-    return active.filter(Q(services__isnull=True) | Q(services__in=services)).distinct()
+    return active.filter(Q(all_services=True) | Q(services__in=services)).distinct()
 
 
 def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
@@ -59,7 +60,8 @@ def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
         Prefetch("services", queryset=Service.objects.only("pk"))
     )
     for subscriber in subscribers:
-        text, html = notice.written_for(frozenset(s.pk for s in subscriber.services.all()))
+        chosen = () if subscriber.all_services else subscriber.services.all()
+        text, html = notice.written_for(frozenset(s.pk for s in chosen))
         manage = link("subscription_manage", subscriber)
         messages.append(
             Message(

@@ -54,7 +54,9 @@ def webhook_register(*, url: str, email: str, services: list[Service]) -> Webhoo
     except webhooks.UnsafeAddress as error:
         raise ValidationError({"url": str(error)}) from error
     validate_email(email)
-    hook = Webhook.objects.create(url=url, email=email.lower(), secret=secrets.token_hex(32))
+    hook = Webhook.objects.create(
+        url=url, email=email.lower(), secret=secrets.token_hex(32), all_services=not services
+    )
     hook.services.set(services)
     recipient_email(hook, "confirm", "Confirm your webhook", _confirm_text(hook))
     return hook
@@ -62,10 +64,15 @@ def webhook_register(*, url: str, email: str, services: list[Service]) -> Webhoo
 
 @transaction.atomic
 def subscription_confirm(
-    *, recipient: Subscriber | Webhook, services: list[Service] | None = None
+    *,
+    recipient: Subscriber | Webhook,
+    services: list[Service] | None = None,
+    all_services: bool | None = None,
 ) -> None:
     """The owner confirmed by e-mail: start (or start again) sending, to ``services`` if
-    given. A subscriber who had unsubscribed or bounced is active again from now."""
+    given (none: all services, unless ``all_services`` is False, as when the services
+    chosen were removed since). A subscriber who had unsubscribed or bounced is active
+    again from now."""
     fields = ["confirmed_at"]
     if isinstance(recipient, Subscriber):
         if recipient.unsubscribed_at or recipient.bounced_at:
@@ -73,6 +80,9 @@ def subscription_confirm(
         recipient.unsubscribed_at = recipient.bounced_at = None
         fields += ["unsubscribed_at", "bounced_at"]
     recipient.confirmed_at = recipient.confirmed_at or timezone.now()
+    if services is not None:
+        recipient.all_services = not services if all_services is None else all_services
+        fields.append("all_services")
     recipient.save(update_fields=fields)
     if services is not None:
         recipient.services.set(services)
@@ -85,9 +95,13 @@ def webhook_roll_secret(*, hook: Webhook) -> str:
     return hook.secret
 
 
+@transaction.atomic
 def subscription_change_services(
     *, recipient: Subscriber | Webhook, services: list[Service]
 ) -> None:
+    """Tell ``recipient`` about ``services`` only, or, when none are chosen, about all."""
+    recipient.all_services = not services
+    recipient.save(update_fields=["all_services"])
     recipient.services.set(services)
 
 

@@ -40,12 +40,18 @@ def from_token(token: str, *, max_age: timedelta | None = None) -> Subscriber | 
     return _token_data(token, max_age)[0]
 
 
-def confirmation_from_token(token: str) -> tuple[Subscriber | Webhook, list[Service] | None]:
-    """What a confirmation link confirms: its recipient, and the services chosen when it
-    was asked for (None: leave them as they are). Raises as ``from_token`` does."""
+def confirmation_from_token(
+    token: str,
+) -> tuple[Subscriber | Webhook, list[Service] | None, bool]:
+    """What a confirmation link confirms: its recipient, the services chosen when it was
+    asked for (None: leave them as they are), and whether that was all services (none
+    chosen; services chosen and removed since leave none, not all). Raises as
+    ``from_token`` does."""
     recipient, data = _token_data(token, CONFIRM_MAX_AGE)
     chosen = data.get("svc")
-    return recipient, None if chosen is None else list(Service.objects.filter(pk__in=chosen))
+    if chosen is None:
+        return recipient, None, recipient.all_services
+    return recipient, list(Service.objects.filter(pk__in=chosen)), not chosen
 
 
 def link(name: str, recipient: Subscriber | Webhook, **token) -> str:

@@ -69,12 +69,14 @@ def _recipient(token: str, **kwargs):
 @never_cache  # addressed by a secret token: no shared or browser cache may keep it
 def subscription_confirm(request, token: str):
     try:
-        recipient, chosen = tokens.confirmation_from_token(token)
+        recipient, chosen, all_services = tokens.confirmation_from_token(token)
     except (signing.BadSignature, LookupError):
         return render(request, "statuspage/subscription_invalid.html", status=400)
     if request.method == "POST":
         first = recipient.confirmed_at is None
-        services.subscription_confirm(recipient=recipient, services=chosen)
+        services.subscription_confirm(
+            recipient=recipient, services=chosen, all_services=all_services
+        )
         context = {"confirmed": recipient, "manage_token": tokens.token_for(recipient)}
         # A webhook's signing secret is shown to its owner once, when first confirmed; the
         # manage page rolls a new one.
@@ -84,6 +86,10 @@ def subscription_confirm(request, token: str):
     return render(request, "statuspage/subscription_confirm.html", {"recipient": recipient})
 
 
+def _chosen(recipient):
+    return [] if recipient.all_services else recipient.services.all()
+
+
 @never_cache  # addressed by a secret token: no shared or browser cache may keep it
 def subscription_manage(request, token: str):
     recipient = _recipient(token)
@@ -91,10 +97,11 @@ def subscription_manage(request, token: str):
         return render(request, "statuspage/subscription_invalid.html", status=400)
     if request.method == "POST" and "roll" in request.POST and isinstance(recipient, Webhook):
         secret = services.webhook_roll_secret(hook=recipient)
-        form = ManageForm(initial={"services": recipient.services.all()})
+        form = ManageForm(initial={"services": _chosen(recipient)})
         context = {"recipient": recipient, "form": form, "token": token, "secret": secret}
         return render(request, "statuspage/subscription_manage.html", context)
-    form = ManageForm(request.POST or None, initial={"services": recipient.services.all()})
+    data = request.POST if request.method == "POST" else None  # none ticked is a choice too
+    form = ManageForm(data, initial={"services": _chosen(recipient)})
     if request.method == "POST" and form.is_valid():
         services.subscription_change_services(
             recipient=recipient, services=form.cleaned_data["services"]

@@ -17,7 +17,9 @@ LONG = "A pasted address: https://help.example.com/" + "x" * 300
 
 @pytest.fixture
 def notice_html(demo, django_capture_on_commit_callbacks) -> str:
-    reader = Subscriber.objects.create(email="surveys@example.com", confirmed_at=datetime.now(UTC))
+    reader = Subscriber.objects.create(
+        email="surveys@example.com", confirmed_at=datetime.now(UTC), all_services=False
+    )
     survey = Service.objects.get(slug="dotsurvey")
     reader.services.set([survey])
     window = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")

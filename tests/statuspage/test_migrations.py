@@ -1,4 +1,5 @@
-"""Migrations that move data: the two outboxes made one (0007), threads numbered (faq 0004).
+"""Migrations that move data: the two outboxes made one (0007), threads numbered (faq 0004),
+all services or some said by a flag (0009).
 
 On the demo data, with outbox rows in every state, as an install upgrading would have them:
 migrated back to before, filled through the historical models, then forward again.
@@ -123,3 +124,31 @@ def test_existing_threads_are_numbered_by_age_and_replies_join_them():
     Comment = apps.get_model("faq", "Comment")
     positions = dict(Comment.objects.values_list("pk", "thread_position"))
     assert positions == {first.pk: 1, later.pk: 2, reply.pk: 2}
+
+
+def test_whoever_chose_services_is_no_longer_a_reader_of_all_of_them():
+    apps = _migrate([("statuspage", "0008_notice_html")])
+    service = apps.get_model("statuspage", "Service").objects.create(name="API", slug="api")
+    Subscriber = apps.get_model("statuspage", "Subscriber")
+    Webhook = apps.get_model("statuspage", "Webhook")
+    everything = Subscriber.objects.create(email="all@example.com")
+    some = Subscriber.objects.create(email="api@example.com")
+    some.services.set([service])
+    hook_everything = Webhook.objects.create(url="https://a.example.com/", email="a@example.com")
+    hook_some = Webhook.objects.create(url="https://b.example.com/", email="b@example.com")
+    hook_some.services.set([service])
+
+    apps = _migrate(_latest())
+    Subscriber = apps.get_model("statuspage", "Subscriber")
+    Webhook = apps.get_model("statuspage", "Webhook")
+    assert dict(Subscriber.objects.values_list("pk", "all_services")) == {
+        everything.pk: True,
+        some.pk: False,
+    }
+    assert dict(Webhook.objects.values_list("pk", "all_services")) == {
+        hook_everything.pk: True,
+        hook_some.pk: False,
+    }
+    apps = _migrate([("statuspage", "0008_notice_html")])  # and back: the choices stay
+    assert apps.get_model("statuspage", "Subscriber").objects.get(pk=some.pk).services.count() == 1
+    _migrate(_latest())

@@ -42,7 +42,9 @@ def words(html: str) -> str:
 
 @pytest.fixture
 def survey_reader(demo):
-    reader = Subscriber.objects.create(email="surveys@example.com", confirmed_at=datetime.now(UTC))
+    reader = Subscriber.objects.create(
+        email="surveys@example.com", confirmed_at=datetime.now(UTC), all_services=False
+    )
     reader.services.set([Service.objects.get(slug="dotsurvey")])
     return reader
 
