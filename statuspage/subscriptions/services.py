@@ -118,10 +118,20 @@ def subscription_stop(*, recipient: Subscriber | Webhook) -> None:
     recipient.messages.filter(state=MessageState.PENDING).delete()
 
 
-def subscriber_bounce(*, subscriber: Subscriber) -> None:
-    """The relay refused the address for good: write to it no more (until it confirms)."""
+def subscriber_bounce(
+    *, subscriber: Subscriber, reason: str = "", notice_id: int | None = None
+) -> bool:
+    """The relay refused the address for good: write to it no more (until it confirms).
+
+    A bounce that came later names the notice it returns: ``reason`` is kept as that
+    notice's last error, if it is one sent to ``subscriber``; returns whether it was.
+    """
     subscriber.bounced_at = timezone.now()
     subscriber.save(update_fields=["bounced_at"])
+    if notice_id is None:
+        return False
+    sent = subscriber.messages.filter(pk=notice_id, state=MessageState.SENT)
+    return bool(sent.update(last_error=reason[:500], updated_at=timezone.now()))
 
 
 def webhook_record_delivery(*, hook: Webhook, ok: bool, error: str = "") -> None:
