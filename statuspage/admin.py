@@ -6,12 +6,15 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from markdownx.admin import MarkdownxModelAdmin
 
 from statuspage import services
@@ -28,7 +31,7 @@ from statuspage.models import (
     StatusUpdate,
 )
 from statuspage.outbox.channels import x
-from statuspage.outbox.models import CrossPost
+from statuspage.outbox.models import NOTICE_CHANNELS, CrossPost
 
 admin.site.site_header = f"{settings.SITE_NAME}: staff"
 admin.site.site_title = settings.SITE_NAME
@@ -62,7 +65,7 @@ class UpdateInline(admin.TabularInline):
     """The event's updates, newest first; new ones are posted with “Post an update”."""
 
     model = StatusUpdate
-    fields = ["display_at", "status_label", "body", "author", "published_at", "on_x"]
+    fields = ["display_at", "status_label", "body", "author", "published_at", "on_x", "told"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -73,11 +76,43 @@ class UpdateInline(admin.TabularInline):
 
     def get_queryset(self, request):
         posts = Prefetch("messages", queryset=CrossPost.objects.all(), to_attr="posts")
-        return super().get_queryset(request).select_related("author").prefetch_related(posts)
+        notices = Q(messages__channel__in=NOTICE_CHANNELS)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("author")
+            .prefetch_related(posts)
+            .annotate(
+                notices=Count("messages", filter=notices),
+                notices_sent=Count("messages", filter=notices & Q(messages__state="sent")),
+                notices_failed=Count("messages", filter=notices & Q(messages__state="failed")),
+            )
+        )
 
     @admin.display(description="On X")
     def on_x(self, update) -> str:
         return cross_post_summary(update)
+
+    @admin.display(description=gettext_lazy("Subscribers told"))
+    def told(self, update) -> str:
+        return notices_summary(update)
+
+
+def notices_summary(update) -> str:
+    """How the update's e-mails and webhook deliveries are going, linked to them."""
+    if not update.notices:
+        return "—"
+    text = _("%(sent)s of %(total)s sent") % {
+        "sent": number_format(update.notices_sent, force_grouping=True),
+        "total": number_format(update.notices, force_grouping=True),
+    }
+    if update.notices_failed:
+        failed = number_format(update.notices_failed, force_grouping=True)
+        text += " · " + _("%(failed)s failed") % {"failed": failed}
+    if update.notices_sent + update.notices_failed < update.notices:
+        text += " · " + _("sending…")
+    url = reverse("admin:statuspage_notification_changelist")
+    return format_html('<a href="{}?update__id__exact={}">{}</a>', url, update.pk, text)
 
 
 def cross_post_summary(update) -> str:
@@ -155,7 +190,15 @@ class EventAdmin(MarkdownxModelAdmin):
                 add_service_errors(form, error)
             else:
                 published = "published" if form.cleaned_data["publish"] else "saved as a draft"
-                self.message_user(request, f"Update {published} on “{event}”.", messages.SUCCESS)
+                text = f"Update {published} on “{event}”."
+                if form.cleaned_data["publish"]:
+                    change = reverse(
+                        f"admin:statuspage_{self.model._meta.model_name}_change", args=[event.pk]
+                    )
+                    follow = _("Subscribers are told in the background: follow it under Updates")
+                    link = '{} <a href="{}#updates-group">{}</a>.'
+                    text = format_html(link, text, change, follow)
+                self.message_user(request, text, messages.SUCCESS)
                 _tell_if_delayed(self, request, starts)
                 return redirect(event.get_absolute_url() if form.cleaned_data["publish"] else
                                 reverse(f"admin:statuspage_{self.model._meta.model_name}_change",

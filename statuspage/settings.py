@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "statuspage.devserver",  # runserver with a thread for tasks; wraps whitenoise's
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
@@ -135,6 +136,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has writers on several threads (requests, and the task thread
+    # without a broker): a transaction takes the write lock when it begins and waits for it,
+    # instead of failing when a read turns into a write; readers do not block the writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database host fails in seconds, not minutes: public pages then
     # answer from their last good copy (statuspage/caching/pages.py) instead of tying up workers.
@@ -344,6 +354,9 @@ EMAIL_PORT = int(env("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# A relay that stops answering fails the message (retried later) instead of holding its
+# whole batch until the task's time limit.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 # From: the site's name and an address at the site's own domain, which SPF, DKIM and DMARC
 # can vouch for (README); a bare address gets the site's name.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "status@localhost")

@@ -4,10 +4,12 @@ aiosmtpd serves it from a thread of its own with its own event loop; smtplib (th
 SMTP backend) talks to it over a socket, so a send takes every step a real one takes.
 """
 
+import asyncio
 import email
 import email.policy
 import errno
 import socket
+import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -21,6 +23,7 @@ class Received:
     sender: str
     to: list[str]
     message: EmailMessage
+    peer: tuple = ()  # the client's (address, port): one per connection
 
     @property
     def subject(self) -> str:
@@ -49,6 +52,8 @@ class Relay:
     recipients: dict[str, str] = field(default_factory=dict)
     data: str | None = None
     outbox: list[Received] = field(default_factory=list)
+    # Set: DATA waits until it is set (a slow relay, while the test looks at the site).
+    gate: threading.Event | None = None
     port: int | None = None
     _controller: Controller | None = field(default=None, repr=False)
 
@@ -67,10 +72,13 @@ class Relay:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.gate is not None:
+            await asyncio.to_thread(self.gate.wait, 30)
         if self.data:
             return self.data
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        self.outbox.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        received = Received(envelope.mail_from, list(envelope.rcpt_tos), message, session.peer)
+        self.outbox.append(received)
         return "250 2.0.0 Queued"
 
     def delivered_to(self) -> list[str]:

@@ -4,6 +4,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template import Context, Engine
 
 
@@ -27,13 +28,20 @@ def render_text(template_name: str, context: dict) -> str:
 
 
 def send_text(
-    *, to: str, subject: str, body: str, html: str = "", headers: dict | None = None
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    html: str = "",
+    headers: dict | None = None,
+    connection: BaseEmailBackend | None = None,
 ) -> int:
-    """Send an already written message, with its HTML part if given; SMTP errors are the
-    caller's to handle."""
+    """Send an already written message, with its HTML part if given, over ``connection``
+    (an open one is left open for the next message); SMTP errors are the caller's."""
     message = _message(subject, body, [to], headers)
     if html:
         message.attach_alternative(html, "text/html")
+    message.connection = connection
     return message.send()
 
 

@@ -5,6 +5,8 @@ waiting for its mails). Starting the task after the commit is then only a nudge:
 broker (Redis) cannot be reached, the request still answers as it should, the failure is
 logged, and the beat's sweeps send the rows once the broker is back. A view that wants to
 tell staff so (“delivery is delayed”) watches the starts of its request with ``watching``.
+Without a broker, a task runs on the server's task thread if it has one
+(``statuspage.common.background``), else at once, in-process.
 """
 
 import logging
@@ -16,6 +18,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerUnreachable
+
+from statuspage.common import background
 
 logger = logging.getLogger(__name__)
 # Longer waits are the sweeps' to keep: a task held back longer than the broker's
@@ -55,6 +59,9 @@ def start_after_commit(task, *args, countdown: float = 0) -> None:
     starts = _watched.get()
 
     def start() -> None:
+        if settings.CELERY_TASK_ALWAYS_EAGER and background.running():
+            background.submit(task, *args)  # not in this request: on the server's task thread
+            return
         try:
             task.apply_async(args=args, countdown=countdown or None)
         except BrokerUnreachable:

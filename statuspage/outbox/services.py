@@ -9,22 +9,35 @@ through is left for staff to check. A message left "sending" by a worker that di
 sent again, or, for a post, left for staff to check, never posted blindly. On a
 threaded channel the posts of one event go in order, each a reply to the one before.
 Every minute a sweep sends what is due, so a lost task or a broker outage loses nothing.
+Notices go in batches: the sweep claims ``BATCH`` at a time and hands each batch to a
+task, which sends it over one connection; with a broker, the workers send the batches side
+by side, and the sweep leaves nothing due behind.
 """
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from statuspage.common.queueing import start_after_commit
 from statuspage.outbox.channels import CHANNELS, channel_of
 from statuspage.outbox.channels.base import Channel, PermanentError, TemporaryError
-from statuspage.outbox.models import FINISHED_STATES, POST_CHANNELS, Message, MessageState
+from statuspage.outbox.models import (
+    FINISHED_STATES,
+    NOTICE_CHANNELS,
+    POST_CHANNELS,
+    Message,
+    MessageState,
+)
 from statuspage.outbox.signals import message_failed, message_sent
 
-BATCH = 200  # messages sent by one sweep; the next sweep goes on
+logger = logging.getLogger(__name__)
+BATCH = 100  # notices one task sends, over one connection to the mail relay
+POSTS_PER_SWEEP = 50  # posts go one by one, in order; the next sweep goes on
 
 
 # --- queueing ------------------------------------------------------------------------------
@@ -75,8 +88,9 @@ def _send_after_commit(pk: int, countdown: float = 0) -> None:
 
 
 def deliver_due(*, now: datetime | None = None) -> int:
-    """The sweep: recover messages left sending, then send what is due, oldest first.
-    Returns how many were sent."""
+    """The sweep: recover messages left sending, then send what is due, oldest first: posts
+    one by one, notices in batches, each batch by a task of its own. Returns how many
+    messages were handed out."""
     now = now or timezone.now()
     for channel in CHANNELS.values():
         stale = Message.objects.filter(
@@ -86,12 +100,60 @@ def deliver_due(*, now: datetime | None = None) -> int:
         )
         for message in stale.select_related("update"):
             _check_sending(message, channel, now=now)
-    due = Message.objects.filter(state=MessageState.PENDING, next_attempt_at__lte=now).order_by(
-        "pk"
+    due = Message.objects.filter(state=MessageState.PENDING, next_attempt_at__lte=now)
+    posts = due.filter(channel__in=POST_CHANNELS).order_by("pk").values_list("pk", flat=True)
+    handed_out = 0
+    for pk in posts[:POSTS_PER_SWEEP]:
+        send(message_id=pk, now=now)
+        handed_out += 1
+    notices = due.exclude(channel__in=POST_CHANNELS).order_by("pk")
+    for name in NOTICE_CHANNELS:
+        pks = list(notices.filter(channel=name).values_list("pk", flat=True))
+        for start in range(0, len(pks), BATCH):
+            handed_out += _hand_out(pks[start : start + BATCH], now=now)
+    return handed_out
+
+
+def _hand_out(pks: list[int], *, now: datetime) -> int:
+    """Claim the due ones of ``pks`` and start the task that sends them. If the broker
+    cannot be reached, they are left claimed: the sweep finds them stale and sends them."""
+    from statuspage.outbox.tasks import outbox_send_batch
+
+    claimed = Message.objects.filter(
+        pk__in=pks, state=MessageState.PENDING, next_attempt_at__lte=now
+    ).update(state=MessageState.SENDING, sending_since=now, attempts=F("attempts") + 1)
+    if claimed:
+        try:
+            outbox_send_batch.delay(pks, now.isoformat())
+        except BrokerUnreachable:
+            logger.warning(
+                "Could not start a batch of %s notices: the broker is unreachable", claimed
+            )
+    return claimed
+
+
+def send_batch(*, message_ids: list[int], claimed_at: datetime) -> int:
+    """Send the notices of ``message_ids`` a sweep claimed at ``claimed_at`` over one
+    connection, all of one channel. One claimed again since (by a sweep that found this
+    batch stale) is the later batch's. Returns how many were sent."""
+    batch = Message.objects.select_related("update", "subscriber", "webhook").filter(
+        pk__in=message_ids, state=MessageState.SENDING, sending_since=claimed_at
     )
-    return sum(
-        send(message_id=pk, now=now) == "sent" for pk in due.values_list("pk", flat=True)[:BATCH]
-    )
+    messages = list(batch.order_by("pk"))
+    if not messages:
+        return 0
+    channel = channel_of(messages[0])
+    sent = 0
+    with channel.connection() as connection:
+        for message in messages:
+            if missing := channel.missing_settings():
+                off = f"{channel.label} is off: {', '.join(missing)} not set."
+                _finish(message, channel, MessageState.SKIPPED, off)
+            elif reason := channel.refusal(message):
+                _finish(message, channel, MessageState.FAILED, reason)
+            else:
+                sent += _attempt(message, channel, connection) == "sent"
+    return sent
 
 
 def send(*, message_id: int, now: datetime | None = None) -> str:
@@ -129,12 +191,13 @@ def send(*, message_id: int, now: datetime | None = None) -> str:
     if reason := channel.refusal(message):
         _finish(message, channel, MessageState.FAILED, reason)
         return message.state
-    return _attempt(message, channel)
+    with channel.connection() as connection:
+        return _attempt(message, channel, connection)
 
 
-def _attempt(message: Message, channel: Channel) -> str:
+def _attempt(message: Message, channel: Channel, connection) -> str:
     try:
-        delivered = channel.send(message)
+        delivered = channel.send(message, connection)
     except TemporaryError as error:
         message_failed.send(sender=Message, message=message, error=error)
         if channel.refusal(message):  # the recipient went meanwhile (a webhook turned off)
@@ -174,7 +237,9 @@ def _retry_or_fail(message: Message, channel: Channel, error: TemporaryError) ->
     now = timezone.now()
     due = error.retry_at or now + channel.backoff.delay(message.attempts)
     _save(message, state=MessageState.PENDING, last_error=str(error)[:500], next_attempt_at=due)
-    _send_after_commit(message.pk, countdown=max((due - now).total_seconds(), 1))
+    if message.channel in POST_CHANNELS:
+        _send_after_commit(message.pk, countdown=max((due - now).total_seconds(), 1))
+    # A notice waits for a sweep, which sends it with the others due then, in batches.
     return "will retry"
 
 
@@ -204,7 +269,13 @@ def _finish(message: Message, channel: Channel, state: str, error: str = "", **s
 def _save(message: Message, **changes) -> None:
     for name, value in changes.items():
         setattr(message, name, value)
-    message.save(update_fields=[*changes, "updated_at"])
+    if message.channel in POST_CHANNELS:
+        message.save(update_fields=[*changes, "updated_at"])  # a sent post is on /social/
+    else:
+        # A notice is never shown to readers: one UPDATE, without the content version's
+        # signals (which would read the row back first), at 10,000 a fan-out.
+        message.updated_at = timezone.now()
+        Message.objects.filter(pk=message.pk).update(**changes, updated_at=message.updated_at)
 
 
 # --- threads of posts ------------------------------------------------------------------------

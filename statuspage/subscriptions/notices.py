@@ -66,6 +66,7 @@ def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
         messages.append(
             Message(
                 subscriber=subscriber,
+                update=notice.update,  # the admin counts an update's notices
                 channel=ChannelName.EMAIL,
                 topic=topic,
                 subject=f"[{settings.SITE_NAME}] {notice.subject}",
@@ -79,7 +80,13 @@ def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
     # The same event as the JSON API shows it, in Statuspage's webhook shape.
     payload = json.dumps(webhook_payload(event))
     messages += [
-        Message(webhook=hook, channel=ChannelName.WEBHOOK, topic=topic, body=payload)
+        Message(
+            webhook=hook,
+            update=notice.update,
+            channel=ChannelName.WEBHOOK,
+            topic=topic,
+            body=payload,
+        )
         for hook in _interested(Webhook, event)
     ]
     outbox.message_queue(messages)

@@ -11,6 +11,7 @@ PINNED = {
     "statuspage.tasks.crosspost_send": "statuspage.outbox.tasks",
     "statuspage.tasks.crosspost_sweep": "statuspage.outbox.tasks",
     "statuspage.tasks.notifications_deliver": "statuspage.outbox.tasks",
+    "statuspage.tasks.outbox_send_batch": "statuspage.outbox.tasks",
     "statuspage.tasks.maintenance_reminders": "statuspage.subscriptions.tasks",
     "statuspage.tasks.mirror_refresh": "statuspage.publishing.tasks",
     "statuspage.tasks.sign_in_logs_prune": "statuspage.security.tasks",

@@ -21,7 +21,9 @@ the ``wrk``, ``nginx`` and ``curl`` programs.
    and the time until every page is rendered afresh again.
 3. Redis down: ``stop-redis`` under the same load, requests/s beside a run with Redis,
    then ``start-redis`` and the time until a publish is seen again.
-4. Growth: cold render time and SQL queries at demo size and at 100x the data.
+4. Mail: one update to 10,000 subscribers through an SMTP sink, beside Django's own mass
+   sending (``statuspage/management/mail_bench.py``).
+5. Growth: cold render time and SQL queries at demo size and at 100x the data.
 """
 
 import os
@@ -32,6 +34,7 @@ import urllib.request
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,7 +44,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from faq.models import FAQ, Comment
-from statuspage.management import load
+from statuspage.management import load, mail_bench
 from statuspage.models import MaintenanceWindow, Service, ServiceGroup, StatusUpdate
 
 HOME, FAQ_PAGE, SUMMARY = "/", "/faq/dotmailer-database-upgrade/", "/api/v2/summary.json"
@@ -80,10 +83,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--down-seconds", type=int, default=30)
         parser.add_argument(
-            "--skip", default="", help="comma-separated: throughput,down,redis,growth"
+            "--skip", default="", help="comma-separated: throughput,down,redis,mail,growth"
         )
+        parser.add_argument("--subscribers", type=int, default=mail_bench.SUBSCRIBERS)
 
-    def handle(self, *args, mirror: Path, seconds, connections, servers, down_seconds, skip, **kw):
+    def handle(
+        self, *args, mirror: Path, seconds, connections, servers, down_seconds, skip, **options
+    ):
         skipped = set(skip.split(","))
         names = [] if "throughput" in skipped else [n.strip() for n in servers.split(",") if n]
         if unknown := set(names) - set(SERVERS):
@@ -92,6 +98,11 @@ class Command(BaseCommand):
             names.append(PRODUCTION)
         if names:
             self._under_load(names, mirror, seconds, connections, down_seconds, skipped)
+        if "mail" not in skipped:
+            # With Redis, the workers' broker is its database 2 (the cache has its own).
+            redis = os.environ.get("REDIS_URL", "")
+            broker = urlsplit(redis)._replace(path="/2").geturl() if redis else ""
+            mail_bench.run(self.stdout.write, subscribers=options["subscribers"], broker_url=broker)
         if "growth" not in skipped:
             self._growth()
 

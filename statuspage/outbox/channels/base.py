@@ -6,6 +6,7 @@ the outbox (``statuspage.outbox.services``) does the rest, the same for every ch
 """
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -65,7 +66,9 @@ NOTICE_STALE_AFTER = timedelta(minutes=5)
 class Channel:
     """One way out: its name in the outbox, how it sends, retries and recovers.
 
-    ``send(message)`` returns ``Delivered`` or raises one of the errors above.
+    ``send(message, connection)`` returns ``Delivered`` or raises one of the errors above;
+    ``connection()`` is a context manager whose value every send of a batch is given (e-mail:
+    one connection to the relay for all of them; other channels: None).
     ``refusal(message)`` is a reason not to send at all ("" to send); ``required_settings``
     must all be set, or the channel is off and its messages are skipped. A message left
     "sending" for ``stale_after`` lost its worker: it is sent again if ``resend_when_stale``,
@@ -82,6 +85,7 @@ class Channel:
     threaded: bool = False
     required_settings: tuple[str, ...] = ()
     refusal: Callable = field(default=lambda message: "")
+    connection: Callable[[], AbstractContextManager] = nullcontext
     # Post channels: the text of an update's post, and the id in a post's link.
     compose: Callable | None = None
     remote_id_in: Callable | None = None

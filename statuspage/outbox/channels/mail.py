@@ -9,10 +9,14 @@ refuses nobody's address: it is retried, and a 5xx one is logged as an error, as
 
 import logging
 import smtplib
+from collections.abc import Callable
+from contextlib import suppress
 from email.utils import formataddr, make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from statuspage.common import mail
 from statuspage.outbox.channels.base import (
@@ -56,17 +60,66 @@ def headers_for(message) -> dict[str, str]:
     return headers
 
 
-def _send(message) -> Delivered:
+class Relay:
+    """One connection to the mail relay for a batch of messages (``Channel.connection``).
+
+    Opened at the first message and kept for the others; opened again once when the relay
+    hung up between two messages (many do after so many). When it cannot be opened, the
+    relay did not answer (a timeout, a reset), or it refused our sender (the same for every
+    message), the batch's other messages are not tried: each gets the same temporary error
+    and retries on its schedule. A refused address or message leaves the connection as good
+    as before (smtplib resets the transaction).
+    """
+
+    def __init__(self) -> None:
+        self.connection = get_connection(fail_silently=False)
+        self.broken: Exception | None = None
+
+    def __enter__(self) -> "Relay":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with suppress(smtplib.SMTPException, OSError):
+            self.connection.close()
+
+    def send(self, deliver: Callable[[BaseEmailBackend], object]) -> None:
+        """Call ``deliver(connection)`` on the open connection."""
+        if self.broken:
+            raise self.broken
+        try:
+            self.connection.open()
+            try:
+                deliver(self.connection)
+            except smtplib.SMTPServerDisconnected:
+                self.connection.close()
+                self.connection.open()
+                deliver(self.connection)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
+            raise
+        except (smtplib.SMTPException, OSError) as error:
+            self.broken = error
+            raise
+
+
+def _send(message, relay: Relay | None = None) -> Delivered:
     recipient = message.recipient
     headers = headers_for(message)
-    try:
+
+    def deliver(connection: BaseEmailBackend | None) -> None:
         mail.send_text(
             to=recipient.email,
             subject=message.subject,
             body=message.body,
             html=message.html,
             headers=headers,
+            connection=connection,
         )
+
+    try:
+        if relay:
+            relay.send(deliver)
+        else:
+            deliver(None)
     except (smtplib.SMTPException, OSError) as error:
         raise _sorted(message, error) from error
     return Delivered()
@@ -140,6 +193,7 @@ CHANNEL = Channel(
     name=ChannelName.EMAIL,
     label="E-mail",
     send=_send,
+    connection=Relay,
     refusal=_refusal,
     backoff=NOTICE_BACKOFF,
     stale_after=NOTICE_STALE_AFTER,

@@ -219,7 +219,7 @@ class _PinnedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"https": self.pool_class}
 
 
-def _send(message) -> Delivered:
+def _send(message, connection=None) -> Delivered:
     hook = message.webhook
     deliver(url=hook.url, secret=hook.secret, body=message.body)
     return Delivered()

@@ -139,7 +139,7 @@ def _reset_time(response) -> datetime | None:
     return datetime.fromtimestamp(int(reset), tz=UTC) if reset and reset.isdigit() else None
 
 
-def _send(message) -> Delivered:
+def _send(message, connection=None) -> Delivered:
     return post(message.body, reply_to=message.reply_to_id or None)
 
 
