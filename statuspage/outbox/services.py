@@ -46,7 +46,7 @@ POSTS_PER_SWEEP = 50  # posts go one by one, in order; the next sweep goes on
 def message_queue(messages: list[Message]) -> None:
     """Write ``messages`` (one per recipient and topic: a repeat is ignored) and send them
     once the transaction commits."""
-    Message.objects.bulk_create(messages, ignore_conflicts=True)
+    Message.objects.bulk_create(messages, ignore_conflicts=True, batch_size=500)
     deliver_after_commit()
 
 
@@ -116,19 +116,22 @@ def deliver_due(*, now: datetime | None = None) -> int:
 
 def _hand_out(pks: list[int], *, now: datetime) -> int:
     """Claim the due ones of ``pks`` and start the task that sends them. If the broker
-    cannot be reached, they are left claimed: the sweep finds them stale and sends them."""
+    cannot be reached, the claim is given back: the next sweep tries again."""
     from statuspage.outbox.tasks import outbox_send_batch
 
     claimed = Message.objects.filter(
         pk__in=pks, state=MessageState.PENDING, next_attempt_at__lte=now
     ).update(state=MessageState.SENDING, sending_since=now, attempts=F("attempts") + 1)
-    if claimed:
-        try:
-            outbox_send_batch.delay(pks, now.isoformat())
-        except BrokerUnreachable:
-            logger.warning(
-                "Could not start a batch of %s notices: the broker is unreachable", claimed
-            )
+    if not claimed:
+        return 0
+    try:
+        outbox_send_batch.delay(pks, now.isoformat())
+    except BrokerUnreachable:
+        logger.warning("Could not start a batch of %s notices: the broker is unreachable", claimed)
+        Message.objects.filter(pk__in=pks, state=MessageState.SENDING, sending_since=now).update(
+            state=MessageState.PENDING, attempts=F("attempts") - 1
+        )
+        return 0
     return claimed
 
 

@@ -19,10 +19,9 @@ from statuspage.common.links import absolute
 from statuspage.common.mail import render_text
 from statuspage.common.text import markdown_text, render_markdown
 from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
+from statuspage.subscriptions.tokens import MANAGE
 from statuspage.templatetags.status import event_time, hours, window_times
 
-# Where each reader's own manage link goes in a written notice.
-MANAGE = "\x00manage-link\x00"
 # A reader of every service is shown at most this many entries' advice, then the FAQ.
 ADVICE_SHOWN = 8
 

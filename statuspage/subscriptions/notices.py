@@ -7,21 +7,21 @@ readers cannot see is sent.
 """
 
 import json
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from statuspage.common.times import describe_window
-from statuspage.models import Incident, MaintenanceWindow, Service, StatusUpdate
+from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
 from statuspage.outbox import services as outbox
 from statuspage.outbox.models import ChannelName, Message, MessageState
 from statuspage.publishing.api.serializers import webhook_payload
-from statuspage.subscriptions.letters import MANAGE, Notice, event_times
+from statuspage.subscriptions.letters import Notice, event_times
 from statuspage.subscriptions.models import Subscriber, Webhook
-from statuspage.subscriptions.tokens import link
 from statuspage.templatetags.status import hours
 
 
@@ -55,23 +55,27 @@ def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
         state=MessageState.SKIPPED, last_error=_("Told in a later notice of the event.")
     )
     due = now + timedelta(seconds=settings.NOTICE_QUIET_SECONDS) if wait else now
+    subscribers = _interested(Subscriber, event)
+    chosen = defaultdict(set)
+    for subscriber, service in Subscriber.services.through.objects.filter(
+        subscriber__in=subscribers.filter(all_services=False)
+    ).values_list("subscriber_id", "service_id"):
+        chosen[subscriber].add(service)
+    subject = f"[{settings.SITE_NAME}] {notice.subject}"
     messages = []
-    subscribers = _interested(Subscriber, event).prefetch_related(
-        Prefetch("services", queryset=Service.objects.only("pk"))
-    )
-    for subscriber in subscribers:
-        chosen = () if subscriber.all_services else subscriber.services.all()
-        text, html = notice.written_for(frozenset(s.pk for s in chosen))
-        manage = link("subscription_manage", subscriber)
+    for pk in subscribers.values_list("pk", flat=True):
+        # One text per choice of services, shared by its readers' rows; each reader's own
+        # manage link is put in as it is sent.
+        text, html = notice.written_for(frozenset(chosen[pk]))
         messages.append(
             Message(
-                subscriber=subscriber,
+                subscriber_id=pk,
                 update=notice.update,  # the admin counts an update's notices
                 channel=ChannelName.EMAIL,
                 topic=topic,
-                subject=f"[{settings.SITE_NAME}] {notice.subject}",
-                body=text.replace(MANAGE, manage),
-                html=html.replace(MANAGE, manage),
+                subject=subject,
+                body=text,
+                html=html,
                 # Every message about one event names it as their parent: one thread per event.
                 reply_to_id=thread,
                 next_attempt_at=due,

@@ -15,6 +15,9 @@ from statuspage.models import Service
 from statuspage.subscriptions.models import Subscriber, Webhook
 
 SALT = "statuspage.subscriptions"
+# Where a subscriber's own manage link goes in a notice: written once for every reader of the
+# same services and stored so, the link is put in when each message is sent (``fill_links``).
+MANAGE = "[[statuspage:manage-link]]"
 CONFIRM_MAX_AGE = timedelta(days=7)
 
 
@@ -57,3 +60,10 @@ def confirmation_from_token(
 def link(name: str, recipient: Subscriber | Webhook, **token) -> str:
     """The absolute address of subscription page ``name`` (``subscription_manage``...)."""
     return absolute(reverse(f"statuspage:{name}", args=[token_for(recipient, **token)]))
+
+
+def fill_links(text: str, recipient: Subscriber | Webhook) -> str:
+    """``text`` with ``recipient``'s own manage link where ``MANAGE`` stands."""
+    if MANAGE not in text:
+        return text
+    return text.replace(MANAGE, link("subscription_manage", recipient))

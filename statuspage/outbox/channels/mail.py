@@ -109,8 +109,8 @@ def _send(message, relay: Relay | None = None) -> Delivered:
         mail.send_text(
             to=recipient.email,
             subject=message.subject,
-            body=message.body,
-            html=message.html,
+            body=tokens.fill_links(message.body, recipient),
+            html=tokens.fill_links(message.html, recipient),
             headers=headers,
             connection=connection,
         )

@@ -10,6 +10,7 @@ import pytest
 import responses
 from django.core import mail
 
+from statuspage import services
 from statuspage.admin import DELAYED
 from statuspage.celery import app
 from statuspage.outbox.models import CrossPost, MessageState, Notification
@@ -95,3 +96,25 @@ def test_once_the_broker_is_back_the_sweep_sends_everything_once_in_order(
     assert b'"in_reply_to_tweet_id": "501"' in sent[1].replace(b'":"', b'": "')
     assert sorted(message.subject.split(": ")[-1] for message in mail.outbox) == ["Scheduled"] * 2
     assert not Notification.objects.exclude(state=MessageState.SENT).exists()
+
+
+def test_a_sweep_that_cannot_reach_the_broker_leaves_the_notices_waiting_for_the_next(
+    broker_down, settings
+):
+    api = ServiceFactory(name="dotMailer API")
+    Subscriber.objects.create(email="pat@example.com", confirmed_at="2030-01-01T00:00Z")
+    Subscriber.objects.create(email="sam@example.com", confirmed_at="2030-01-01T00:00Z")
+    window = MaintenanceWindowFactory(services=[api])
+    services.update_post(event=window, author=None, body="Started.", status="in_progress")
+
+    deliver_due()  # the batch's task cannot be started
+    rows = Notification.objects.all()
+    assert [(row.state, row.attempts) for row in rows] == [(MessageState.PENDING, 0)] * 2
+
+    app.conf.update(task_always_eager=True)  # the broker is back
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    deliver_due()
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "pat@example.com",
+        "sam@example.com",
+    ]

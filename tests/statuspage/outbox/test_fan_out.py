@@ -1,6 +1,7 @@
 """Many subscribers: every notice goes out at once, in batches over one connection each, and
 without a broker, on the server's task thread, not in the staff member's request."""
 
+import re
 import threading
 import time
 
@@ -36,6 +37,13 @@ def test_every_subscriber_is_sent_the_update_at_once_over_one_connection_per_bat
     assert sorted(smtp_relay.delivered_to()) == emails
     connections = {received.peer for received in smtp_relay.outbox}
     assert len(connections) == 3  # 100, 100 and 50 messages
+    # One text for all of them, each with its reader's own manage link in both parts.
+    links = set()
+    for received in smtp_relay.outbox:
+        [link] = re.findall(r"Choose services or unsubscribe: (\S+)", received.body)
+        assert f'href="{link}"' in received.html
+        links.add(link)
+    assert len(links) == len(emails)
     assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
 
 
