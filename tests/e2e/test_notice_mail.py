@@ -47,3 +47,19 @@ def test_the_html_part_fits_a_phone_and_passes_axe(browser, notice_html, width):
         assert found == [], "\n".join(found)
     finally:
         context.close()
+
+
+def test_in_a_dark_mail_app_the_text_is_light_on_dark(browser, notice_html):
+    """An app that draws mail dark (the color-scheme tags) keeps the text readable: its own
+    light text on its dark ground, never the black default on it."""
+    context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme="dark")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.set_content(notice_html)
+        text = page.evaluate("getComputedStyle(document.querySelector('h1')).color")
+        red, green, blue = (int(n) for n in text[4:-1].split(","))
+        assert min(red, green, blue) > 200, f"heading text is {text} on a dark ground"
+        assert axe_violations(page) == []
+    finally:
+        context.close()
