@@ -46,4 +46,4 @@ class StaffAdminConfig(admin_apps.AdminConfig):
     """The admin, as ``django.contrib.admin``, on the site that asks staff for their code."""
 
     default = False  # named in INSTALLED_APPS; statuspage's own config stays the default
-    default_site = "statuspage.security.twofactor.StaffAdminSite"
+    default_site = "statuspage.adminsite.StaffAdminSite"

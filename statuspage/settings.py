@@ -326,6 +326,9 @@ MAINTENANCE_REMINDER_HOURS = int(env("MAINTENANCE_REMINDER_HOURS", "24"))
 # notice about the same event in the meantime is sent instead: a burst is one message.
 NOTICE_QUIET_SECONDS = int(env("NOTICE_QUIET_SECONDS", "120"))
 
+# The staff console nudges when work is under way and nobody was told for this long.
+CONSOLE_NUDGE_MINUTES = int(env("CONSOLE_NUDGE_MINUTES", "30"))
+
 # A post whose worker died while sending may be on X or not: the event's next posts wait this
 # long for staff to check it (marked sent, they reply to it), then go on without it.
 POST_CHECK_WAIT_MINUTES = int(env("POST_CHECK_WAIT_MINUTES", "10"))

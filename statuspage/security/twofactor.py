@@ -105,7 +105,7 @@ def verified_staff(user) -> bool:
     return not settings.STAFF_REQUIRE_2FA and not has_device(user)
 
 
-class StaffAdminSite(admin.AdminSite):
+class TwoFactorAdminSite(admin.AdminSite):
     """The admin, open to staff verified by their authenticator app when they have one,
     and, when ``STAFF_REQUIRE_2FA`` is on, to no staff member without one."""
 

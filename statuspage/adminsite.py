@@ -1,0 +1,156 @@
+"""The staff's admin site: the console first (``statuspage.console``), then every model
+grouped in the words staff use, not by the apps that happen to define them.
+
+Two-factor sign-in is its parent's (``security.twofactor.TwoFactorAdminSite``).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from faq import services as faq_services
+from faq.models import Comment
+from faq.powers import comment_powers
+from statuspage import console
+from statuspage.security.twofactor import TwoFactorAdminSite
+
+# (group, [(app label, model name, the name staff see or None for the model's own)])
+GROUPS = [
+    (
+        gettext_lazy("Status"),
+        [
+            ("statuspage", "maintenancewindow", None),
+            ("statuspage", "incident", None),
+            ("statuspage", "statusupdate", gettext_lazy("Updates")),
+            ("statuspage", "service", None),
+            ("statuspage", "servicegroup", None),
+            ("statuspage", "crosspost", gettext_lazy("Posts on X")),
+        ],
+    ),
+    (
+        gettext_lazy("FAQs and comments"),
+        [
+            ("faq", "faq", None),
+            ("faq", "comment", None),
+            ("faq", "heldcomment", None),
+            ("faq", "teammember", None),
+        ],
+    ),
+    (
+        gettext_lazy("Subscribers"),
+        [
+            ("statuspage", "subscriber", None),
+            ("statuspage", "webhook", None),
+            ("statuspage", "notification", gettext_lazy("Notifications sent")),
+        ],
+    ),
+    (
+        gettext_lazy("Staff and security"),
+        [
+            ("auth", "user", gettext_lazy("Staff and customer accounts")),
+            ("auth", "group", gettext_lazy("Staff roles")),
+            ("faq", "profile", gettext_lazy("Public names and roles")),
+            ("otp_totp", "totpdevice", gettext_lazy("Authenticator apps")),
+            ("axes", "accessattempt", gettext_lazy("Failed sign-ins (lockouts)")),
+            ("axes", "accessfailurelog", gettext_lazy("Failed sign-ins, each")),
+            ("axes", "accesslog", gettext_lazy("Sign-ins")),
+            ("auditlog", "logentry", gettext_lazy("Audit trail")),
+        ],
+    ),
+]
+
+
+class StaffAdminSite(TwoFactorAdminSite):
+    index_template = "admin/console.html"
+
+    def get_urls(self):
+        answer = self.admin_view(self.answer_view)
+        return [
+            path("console/answer/<int:pk>/", answer, name="console_answer"),
+            *super().get_urls(),
+        ]
+
+    def index(self, request, extra_context=None, *, refused: Comment | None = None):
+        """``refused``: a question whose answer was refused, with ``answer`` (what was typed
+        and why), shown first even if it is no longer waiting (its thread closed meanwhile)."""
+        state = console.console()
+        for question in state.questions:
+            question.answer = {}
+        if refused is not None:
+            state.questions = [refused, *(q for q in state.questions if q.pk != refused.pk)]
+        context = {
+            "console": state,
+            "can_answer": comment_powers(request.user).answer,
+            "title": _("What needs doing now"),
+            **(extra_context or {}),
+        }
+        return super().index(request, context)
+
+    def get_app_list(self, request, app_label=None):
+        """Every model staff may see, in ``GROUPS``' order and names; one not listed there
+        (a new one) last, under its app's name."""
+        apps = super().get_app_list(request, app_label)
+        if app_label:
+            return apps
+        models = {
+            (app["app_label"], m["object_name"].lower()): m for app in apps for m in app["models"]
+        }
+        grouped = []
+        for group, members in GROUPS:
+            shown = []
+            for label, name, title in members:
+                model = models.pop((label, name), None)
+                if model is not None:
+                    shown.append({**model, "name": title or model["name"]})
+            if shown:
+                slug = slugify(str(group))
+                grouped.append(
+                    {
+                        "name": group,
+                        "app_label": slug,
+                        "app_url": f"{reverse('admin:index')}#{slug}",
+                        "models": shown,
+                    }
+                )
+        rest = [
+            {
+                **app,
+                "models": [
+                    m
+                    for m in app["models"]
+                    if (app["app_label"], m["object_name"].lower()) in models
+                ],
+            }
+            for app in apps
+        ]
+        return grouped + [app for app in rest if app["models"]]
+
+    def answer_view(self, request, pk: int):
+        """Post an official reply to a customer's question, from the console."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not comment_powers(request.user).answer:
+            raise PermissionDenied
+        question = get_object_or_404(Comment.objects.select_related("faq"), pk=pk, parent=None)
+        body = request.POST.get("body", "")
+        try:
+            faq_services.comment_post(
+                faq=question.faq, author=request.user, body=body, parent=question
+            )
+        except ValidationError as error:
+            # Back to the console with the words kept and the reason beside them.
+            question.answer = {"body": body, "errors": error.messages}
+            return self.index(request, refused=question)
+        messages.success(
+            request, _("Answered %(name)s on the FAQ.") % {"name": question.author_name}
+        )
+        return redirect("admin:index")
+
+
+def _key(app: dict, model: dict) -> tuple[str, str]:
+    return app["app_label"], model["object_name"].lower()

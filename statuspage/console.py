@@ -1,0 +1,148 @@
+"""The staff console: what needs doing now, first on the admin's front page.
+
+On the day, one member of staff runs the communication while engineers work. The console
+answers their questions in one look: what is under way or coming, how long since anyone
+was told, which customers wait for an answer, what failed to go out, and who is listening.
+A handful of queries, whatever the size of the site.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from faq.models import Comment, CommentStatus
+from statuspage.common.times import describe_window
+from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
+from statuspage.outbox.models import Message, MessageState
+from statuspage.subscriptions.models import Subscriber, Webhook
+from statuspage.templatetags.status import event_time
+
+QUESTIONS_SHOWN = 10
+COMING_SHOWN = 3
+
+
+@dataclass
+class EventRow:
+    """An event staff may have to post about, as the console shows it."""
+
+    event: MaintenanceWindow | Incident
+    kind: str
+    when: str  # planned times (a window) or when it began (an incident), zone and UTC
+    elapsed: timedelta | None = None
+    remaining: timedelta | None = None
+    overrun: timedelta | None = None  # past the planned end
+    last_update: datetime | None = None
+    since_update: timedelta | None = None
+    nudge: bool = False  # under way, and nobody told for longer than the setting
+    post_url: str = ""
+    change_url: str = ""
+
+
+@dataclass
+class Console:
+    now: datetime
+    active: list[EventRow] = field(default_factory=list)
+    coming: list[EventRow] = field(default_factory=list)
+    questions: list[Comment] = field(default_factory=list)
+    questions_waiting: int = 0
+    failed: int = 0
+    unchecked: int = 0
+    subscribers: int = 0
+    unconfirmed: int = 0
+    webhooks: int = 0
+
+    @property
+    def attention(self) -> bool:
+        return bool(self.failed or self.unchecked)
+
+
+def console(*, now: datetime | None = None) -> Console:
+    now = now or timezone.now()
+    state = Console(now=now)
+    published = StatusUpdate.objects.filter(published_at__isnull=False).order_by("-display_at")
+    updates = Prefetch("updates", queryset=published, to_attr="published_updates")
+    windows = MaintenanceWindow.objects.current().order_by("scheduled_start")
+    for window in windows.prefetch_related(updates):
+        row = _window_row(window, now)
+        (state.active if window.is_active else state.coming).append(row)
+    state.coming = state.coming[:COMING_SHOWN]
+    incidents = Incident.objects.unresolved().order_by("started_at").prefetch_related(updates)
+    state.active += [_incident_row(incident, now) for incident in incidents]
+    _questions(state)
+    _deliveries(state)
+    return state
+
+
+def _window_row(window: MaintenanceWindow, now: datetime) -> EventRow:
+    row = EventRow(
+        event=window,
+        kind="window",
+        when=describe_window(
+            window.scheduled_start, window.scheduled_end, window.zone, window.time_zone_label
+        ),
+    )
+    if window.is_active and window.started_at:
+        row.elapsed = now - window.started_at
+        left = window.planned_duration - row.elapsed
+        row.remaining, row.overrun = (left, None) if left >= timedelta() else (None, -left)
+    _last_update(row, now, under_way=window.is_active)
+    return row
+
+
+def _incident_row(incident: Incident, now: datetime) -> EventRow:
+    row = EventRow(event=incident, kind="incident", when=event_time(incident.started_at, incident))
+    row.elapsed = now - incident.started_at
+    _last_update(row, now, under_way=True)
+    return row
+
+
+def _last_update(row: EventRow, now: datetime, *, under_way: bool) -> None:
+    event = row.event
+    updates = event.published_updates
+    if updates:
+        row.last_update = updates[0].display_at
+        row.since_update = now - row.last_update
+    quiet = timedelta(minutes=settings.CONSOLE_NUDGE_MINUTES)
+    told = row.last_update or getattr(event, "started_at", None)
+    row.nudge = under_way and told is not None and now - told > quiet
+    model = event._meta.model_name
+    row.post_url = reverse(f"admin:statuspage_{model}_post_update", args=[event.pk])
+    row.change_url = reverse(f"admin:statuspage_{model}_change", args=[event.pk])
+
+
+def _questions(state: Console) -> None:
+    """Customers' comments with no official reply yet, oldest first."""
+    answered = Comment.objects.filter(parent=OuterRef("pk"), is_official=True)
+    waiting = (
+        Comment.objects.filter(parent=None, is_official=False, status=CommentStatus.VISIBLE)
+        .filter(faq__comments_open=True, faq__published_at__isnull=False)
+        .exclude(Exists(answered))
+        .order_by("created_at", "pk")
+    )
+    state.questions_waiting = waiting.count()
+    state.questions = list(waiting.select_related("faq")[:QUESTIONS_SHOWN])
+
+
+def _deliveries(state: Console) -> None:
+    week = state.now - timedelta(days=7)
+    counts = Message.objects.aggregate(
+        failed=Count("pk", filter=Q(state=MessageState.FAILED, updated_at__gt=week)),
+        unchecked=Count("pk", filter=Q(state=MessageState.UNCONFIRMED)),
+    )
+    state.failed, state.unchecked = counts["failed"], counts["unchecked"]
+    people = Subscriber.objects.aggregate(
+        active=Count(
+            "pk",
+            filter=Q(
+                confirmed_at__isnull=False, unsubscribed_at__isnull=True, bounced_at__isnull=True
+            ),
+        ),
+        unconfirmed=Count("pk", filter=Q(confirmed_at__isnull=True)),
+    )
+    state.subscribers, state.unconfirmed = people["active"], people["unconfirmed"]
+    active_hooks = Webhook.objects.filter(confirmed_at__isnull=False, disabled_at__isnull=True)
+    state.webhooks = active_hooks.count()
