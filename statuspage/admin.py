@@ -189,20 +189,29 @@ class EventAdmin(MarkdownxModelAdmin):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                published = "published" if form.cleaned_data["publish"] else "saved as a draft"
-                text = f"Update {published} on “{event}”."
+                change = reverse(
+                    f"admin:statuspage_{self.model._meta.model_name}_change", args=[event.pk]
+                )
                 if form.cleaned_data["publish"]:
-                    change = reverse(
-                        f"admin:statuspage_{self.model._meta.model_name}_change", args=[event.pk]
+                    # Back to the console, for the next thing to do; the page and the
+                    # deliveries are a click away.
+                    text = format_html(
+                        '{} <a href="{}">{}</a> · <a href="{}#updates-group">{}</a>.',
+                        _("Update published on “%(event)s”.") % {"event": event},
+                        event.get_absolute_url(),
+                        _("See it on the public page"),
+                        change,
+                        _("follow its notices and posts"),
                     )
-                    follow = _("Subscribers are told in the background: follow it under Updates")
-                    link = '{} <a href="{}#updates-group">{}</a>.'
-                    text = format_html(link, text, change, follow)
-                self.message_user(request, text, messages.SUCCESS)
-                _tell_if_delayed(self, request, starts)
-                return redirect(event.get_absolute_url() if form.cleaned_data["publish"] else
-                                reverse(f"admin:statuspage_{self.model._meta.model_name}_change",
-                                        args=[event.pk]))  # fmt: skip
+                    self.message_user(request, text, messages.SUCCESS)
+                    _tell_if_delayed(self, request, starts)
+                    return redirect("admin:index")
+                self.message_user(
+                    request,
+                    _("Update saved as a draft on “%(event)s”.") % {"event": event},
+                    messages.SUCCESS,
+                )
+                return redirect(change)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -263,7 +272,10 @@ def _tell_if_delayed(modeladmin, request, starts: queueing.Starts) -> None:
 
 def _update_fieldsets(form) -> list:
     groups = [
-        (None, ["body", "status", *(name for name, _ in form.service_fields), "publish"]),
+        (
+            gettext_lazy("The update"),
+            ["body", "status", "confirm_timing", *(n for n, _ in form.service_fields), "publish"],
+        ),
         ("Dates", ["display_at", "new_start", "new_end"]),
         ("On X", ["cross_post", "x_text"]),
     ]

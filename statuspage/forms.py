@@ -1,11 +1,18 @@
 """The staff's one-step update form."""
 
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from markdownx.widgets import AdminMarkdownxWidget
 
 from statuspage.models import MaintenanceStatus, MaintenanceWindow, ServiceStatus
+from statuspage.outbox.channels import x
 from statuspage.services import MAINTENANCE_TRANSITIONS
+from statuspage.templatetags.status import event_time, hours
 
 NO_CHANGE = ""
 
@@ -65,6 +72,19 @@ class StatusUpdateForm(forms.Form):
             del self.fields["new_start"], self.fields["new_end"]
         if not event.hashtag:
             del self.fields["cross_post"], self.fields["x_text"]
+        elif missing := x.CHANNEL.missing_settings():
+            self.fields["cross_post"].initial = False
+            self.fields["cross_post"].help_text = _(
+                "X is off (%(missing)s not set). Ticked, the post waits as skipped in the "
+                "cross-post list, to send once X is on."
+            ) % {"missing": ", ".join(missing)}
+        if isinstance(event, MaintenanceWindow):
+            self.fields["confirm_timing"] = forms.BooleanField(
+                required=False,
+                label=_("Yes, at this time"),
+                help_text=_("Needed only to start well before the planned start, or to "
+                            "complete after the planned end."),
+            )  # fmt: skip
         self.service_fields = []
         for service in event.services.all():
             name = f"service_{service.pk}"
@@ -78,7 +98,7 @@ class StatusUpdateForm(forms.Form):
             )
             self.service_fields.append((name, service))
         # Services right after the status: both say what the update changes.
-        order = ["body", "status", *(name for name, _ in self.service_fields)]
+        order = ["body", "status", "confirm_timing", *(name for name, _ in self.service_fields)]
         self.order_fields(order)
 
     def _status_choices(self):
@@ -94,6 +114,36 @@ class StatusUpdateForm(forms.Form):
             (value, f"{label} (no change)" if value == event.status else label)
             for value, label in type(event)._meta.get_field("status").choices
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        warning = self._timing_to_confirm(cleaned.get("status"))
+        if warning and not cleaned.get("confirm_timing"):
+            self.add_error("status", warning)
+        return cleaned
+
+    def _timing_to_confirm(self, status) -> str | None:
+        """Why moving a window to ``status`` now needs a second look, if it does: starting
+        more than ``CONSOLE_EARLY_MINUTES`` before the planned start (a wrong window, a
+        wrong day), or completing after the planned end (readers were told otherwise)."""
+        window = self.event
+        if not isinstance(window, MaintenanceWindow) or status == window.status:
+            return None
+        now = timezone.now()
+        early = window.scheduled_start - now
+        if status == MaintenanceStatus.IN_PROGRESS and early > timedelta(
+            minutes=settings.CONSOLE_EARLY_MINUTES
+        ):
+            return _(
+                "This window is planned to start at %(start)s, %(early)s from now. Tick "
+                "“Yes, at this time” to start it now anyway."
+            ) % {"start": event_time(window.scheduled_start, window), "early": hours(early)}
+        if status == MaintenanceStatus.COMPLETED and now > window.scheduled_end:
+            return _(
+                "The planned end, %(end)s, has passed: readers were told it would be over by "
+                "then. Tick “Yes, at this time” to complete it now."
+            ) % {"end": event_time(window.scheduled_end, window)}
+        return None
 
     def service_statuses(self) -> dict:
         return {

@@ -328,6 +328,8 @@ NOTICE_QUIET_SECONDS = int(env("NOTICE_QUIET_SECONDS", "120"))
 
 # The staff console nudges when work is under way and nobody was told for this long.
 CONSOLE_NUDGE_MINUTES = int(env("CONSOLE_NUDGE_MINUTES", "30"))
+# Starting a window more than this long before its planned start asks staff to confirm.
+CONSOLE_EARLY_MINUTES = int(env("CONSOLE_EARLY_MINUTES", "30"))
 
 # A post whose worker died while sending may be on X or not: the event's next posts wait this
 # long for staff to check it (marked sent, they reply to it), then go on without it.

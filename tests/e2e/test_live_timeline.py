@@ -76,6 +76,7 @@ def test_a_published_update_appears_on_an_open_page_without_a_reload(live_server
     body_text = "Work has started; dotMailer is offline."
     staff.fill("textarea[name=body]", "Work has **started**; dotMailer is offline.")
     staff.select_option("select[name=status]", "in_progress")
+    staff.check("input[name=confirm_timing]")  # days before the planned start
     expect(staff.locator("input[name=publish]")).to_be_checked()
 
     region = reader.locator("section[data-live-url]")
@@ -86,8 +87,11 @@ def test_a_published_update_appears_on_an_open_page_without_a_reload(live_server
     elapsed = time.monotonic() - clicked
     print(f"\nupdate shown after {elapsed:.2f}s (polling every {POLL_SECONDS}s)")
 
-    # The staff member landed on the public page of the window.
-    expect(staff).to_have_url(live_server.url + WINDOW_PATH)
+    # The staff member is back on the console, the public page one click away.
+    expect(staff).to_have_url(live_server.url + "/admin/")
+    expect(staff.locator(".messagelist a", has_text="See it on the public page")).to_have_attribute(
+        "href", WINDOW_PATH
+    )
     assert elapsed < 5, f"the update took {elapsed:.2f}s to appear"
     newest = region.locator("ol.timeline li.update").first
     expect(newest.locator(".update__body")).to_have_text(body_text)
@@ -180,6 +184,7 @@ def test_a_published_update_is_announced_politely_not_the_whole_region(reader, s
 
     staff.fill("textarea[name=body]", "Work has **started**; dotMailer is offline.")
     staff.select_option("select[name=status]", "in_progress")
+    staff.check("input[name=confirm_timing]")  # days before the planned start
     staff.click('input[type=submit][value="Post update"]')
 
     expect(region.locator("ol.timeline li.update").first).to_contain_text(body_text)

@@ -95,7 +95,7 @@ class Admin:
 
     def post_update(self, body: str) -> requests.Response:
         """Fill in “Post an update” as staff do: the body typed, the rest as the form offers
-        it. Returns the answer, a redirect to the event's page."""
+        it. Returns the answer, a redirect to the console."""
         path = f"/admin/statuspage/maintenancewindow/{self.window_pk()}/post-update/"
         form = self.get(path)
         assert form.status_code == 200
@@ -104,7 +104,7 @@ class Admin:
         assert data["cross_post"] == "on"
         answer = self.post(path, data)
         assert answer.status_code == 302, answer.text
-        assert answer.headers["Location"] == EVENT
+        assert answer.headers["Location"] == "/admin/"
         return answer
 
     def sent_to_x(self, post_id: str) -> bool:

@@ -213,7 +213,7 @@ def test_incident_moves_through_its_statuses_and_records_resolution(staff_client
             "An update may be dated at most one day ahead.",
         ),
         (
-            {"status": "in_progress", "publish": ""},
+            {"status": "in_progress", "publish": "", "confirm_timing": "on"},
             "Status changes are published at once; post the update instead of a draft.",
         ),
     ],

@@ -50,7 +50,10 @@ def api(db):
 def _post_update(client, event, **data):
     url = f"/admin/statuspage/{event._meta.model_name}/{event.pk}/post-update/"
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(url, {"body": SECRET, "publish": "on", "cross_post": "on", **data})
+        return client.post(
+            url,
+            {"body": SECRET, "publish": "on", "cross_post": "on", "confirm_timing": "on", **data},
+        )
 
 
 @pytest.mark.parametrize("kind", ["incident", "maintenance"])

@@ -74,7 +74,10 @@ def test_writes_through_services_carry_the_staff_member(staff_client):
     window = MaintenanceWindowFactory()
     url = f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/"
     assert (
-        staff_client.post(url, {"body": "Starting.", "status": "in_progress", "publish": "on"})
+        staff_client.post(
+            url,
+            {"body": "Starting.", "status": "in_progress", "publish": "on", "confirm_timing": "on"},
+        )
     ).status_code == 302
 
     status_change = [

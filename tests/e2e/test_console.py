@@ -1,0 +1,63 @@
+"""The day's communicator in a browser: the console shows the coming window; its one button
+opens the composer; starting the window days early asks for confirmation first, with the
+words typed kept; posted, they are back on the console and an anonymous reader sees it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from statuspage.models import MaintenanceWindow
+from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, admin_sign_in
+from tests.factories import PASSWORD, StaffFactory
+
+SLUG = "dotmailer-database-upgrade"
+
+
+@pytest.fixture
+def staff(transactional_db, demo, live_server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    admin_sign_in(page, live_server, StaffFactory(), password=PASSWORD, then="/admin/")
+    yield page
+    context.close()
+
+
+def test_starting_a_window_days_early_asks_first_and_keeps_the_words(staff, live_server, page):
+    window = MaintenanceWindow.objects.get(slug=SLUG)
+    coming = staff.locator("section", has=staff.get_by_role("heading", name="Coming next"))
+    expect(coming).to_contain_text(window.title)
+    coming.get_by_role("link", name="Post an update").click()  # click 1
+
+    staff.fill("textarea[name=body]", "Work has started.")
+    staff.select_option("select[name=status]", "in_progress")
+    staff.click('input[type=submit][value="Post update"]')  # click 2: refused, asked
+
+    expect(staff.locator(".errorlist")).to_contain_text("planned to start at")
+    expect(staff.locator("textarea[name=body]")).to_have_value("Work has started.")
+    window.refresh_from_db()
+    assert window.status == "scheduled"
+
+    staff.check("input[name=confirm_timing]")
+    staff.click('input[type=submit][value="Post update"]')
+    expect(staff).to_have_url(live_server.url + "/admin/")
+    expect(staff.locator(".messagelist")).to_contain_text("Update published")
+    under_way = staff.locator("section", has=staff.get_by_role("heading", name="Under way"))
+    expect(under_way).to_contain_text(window.title)
+
+    page.goto(live_server.url + "/")
+    expect(page.locator("main")).to_contain_text("Work has started.")
+
+
+def test_the_composer_is_styled_as_the_admin_is_and_says_x_is_off(staff, live_server):
+    window = MaintenanceWindow.objects.get(slug=SLUG)
+    staff.goto(live_server.url + f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/")
+
+    # The admin's form styles: the label sits beside its box, not above it.
+    label = staff.locator("label[for=id_body]").bounding_box()
+    box = staff.locator("textarea[name=body]").bounding_box()
+    assert label["x"] + label["width"] <= box["x"]
+    ids = staff.locator("fieldset [id$=-heading]").evaluate_all("els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids)), ids
+    assert window.hashtag, "the demo window posts its progress to X"
+    expect(staff.locator("input[name=cross_post]")).not_to_be_checked()  # no X credentials here
+    expect(staff.locator(".field-cross_post")).to_contain_text("X is off")
