@@ -11,7 +11,7 @@ from markdownx.widgets import AdminMarkdownxWidget
 
 from statuspage.models import MaintenanceStatus, MaintenanceWindow, ServiceStatus
 from statuspage.outbox.channels import x
-from statuspage.services import MAINTENANCE_TRANSITIONS
+from statuspage.services import MAINTENANCE_TRANSITIONS, maintenance_service_statuses
 from statuspage.templatetags.status import event_time, hours
 
 NO_CHANGE = ""
@@ -86,15 +86,25 @@ class StatusUpdateForm(forms.Form):
                             "complete after the planned end."),
             )  # fmt: skip
         self.service_fields = []
+        # Starting a window sets its services as its FAQ says: shown before it is done.
+        startable = isinstance(event, MaintenanceWindow) and (
+            event.status in MAINTENANCE_TRANSITIONS[MaintenanceStatus.IN_PROGRESS]
+        )
+        proposed = maintenance_service_statuses(event) if startable else {}
         for service in event.services.all():
             name = f"service_{service.pk}"
+            unchanged = _("No change (%(status)s)") % {"status": service.get_status_display()}
+            if service in proposed:
+                on_start = proposed[service]
+                unchanged += " · " + (
+                    _("starting: %(status)s") % {"status": ServiceStatus(on_start).label}
+                    if on_start
+                    else _("starting leaves it, as the FAQ says")
+                )
             self.fields[name] = forms.ChoiceField(
                 label=service.name,
                 required=False,
-                choices=[
-                    (NO_CHANGE, f"No change ({service.get_status_display()})"),
-                    *ServiceStatus.choices,
-                ],
+                choices=[(NO_CHANGE, unchanged), *ServiceStatus.choices],
             )
             self.service_fields.append((name, service))
         # Services right after the status: both say what the update changes.

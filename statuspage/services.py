@@ -289,14 +289,16 @@ def _lifecycle_effects(event, update, service_statuses: dict, *, now) -> list[st
         return ["resolved_at"]
     if update.status == MaintenanceStatus.IN_PROGRESS:
         event.started_at = now
+        proposed = maintenance_service_statuses(event)
         for service in event.services.all():
-            service_statuses.setdefault(service, ServiceStatus.UNDER_MAINTENANCE)
+            if proposed[service] is not None:
+                service_statuses.setdefault(service, proposed[service])
         return ["started_at"]
     if update.status in {MaintenanceStatus.COMPLETED, MaintenanceStatus.ROLLED_BACK}:
         event.completed_at = now
-        for service, status in _statuses_before(event).items():
-            if service.status == ServiceStatus.UNDER_MAINTENANCE:
-                service_statuses.setdefault(service, status)
+        for service, (before, during) in _statuses_before(event).items():
+            if service.status == during:
+                service_statuses.setdefault(service, before)
         return ["completed_at"]
     if update.status == MaintenanceStatus.POSTPONED:
         event.postponed_at = now
@@ -304,15 +306,50 @@ def _lifecycle_effects(event, update, service_statuses: dict, *, now) -> list[st
     return []
 
 
-def _statuses_before(window: MaintenanceWindow) -> dict[Service, str]:
-    """Each affected service's status from before the window put it under maintenance."""
-    before = dict.fromkeys(window.services.all(), ServiceStatus.OPERATIONAL)
+# What starting a window does to a service its FAQ rates (faq.models.ImpactLevel): out of
+# use, or only worse; one the FAQ says is unaffected keeps its status.
+STATUS_FOR_IMPACT = {
+    "unavailable": ServiceStatus.UNDER_MAINTENANCE,
+    "not_processed": ServiceStatus.UNDER_MAINTENANCE,
+    "partial": ServiceStatus.UNDER_MAINTENANCE,
+    "degraded": ServiceStatus.DEGRADED_PERFORMANCE,
+    "not_recorded": ServiceStatus.DEGRADED_PERFORMANCE,
+    "delayed": ServiceStatus.DEGRADED_PERFORMANCE,
+    "unaffected": None,
+}
+
+
+def maintenance_service_statuses(window: MaintenanceWindow) -> dict[Service, str | None]:
+    """What starting ``window`` sets each of its services to (None: left as it is): as its
+    published FAQ's impact entries say, the worst entry of each service deciding; a service
+    the FAQ says nothing about, or every service without a FAQ, under maintenance."""
+    from faq.models import ImpactEntry, ImpactLevel, published_faq
+
+    faq = published_faq(window)
+    severity = {level: rank for rank, level in enumerate(ImpactLevel.values)}
+    worst: dict[int, str] = {}
+    if faq is not None:
+        entries = ImpactEntry.objects.published().filter(faq=faq, service__isnull=False)
+        for service_id, level in entries.values_list("service_id", "level"):
+            if service_id not in worst or severity[level] < severity[worst[service_id]]:
+                worst[service_id] = level
+    return {
+        service: STATUS_FOR_IMPACT.get(worst[service.pk], ServiceStatus.UNDER_MAINTENANCE)
+        if service.pk in worst
+        else ServiceStatus.UNDER_MAINTENANCE
+        for service in window.services.all()
+    }
+
+
+def _statuses_before(window: MaintenanceWindow) -> dict[Service, tuple[str, str]]:
+    """Each service the window's start changed: its status before, and the one it gave."""
     changes = ServiceChange.objects.filter(
-        update__maintenance=window, new_status=ServiceStatus.UNDER_MAINTENANCE
+        update__maintenance=window, update__status=MaintenanceStatus.IN_PROGRESS
     )
+    before = {}
     # Newest first, so that the earliest change, the state before any work, wins.
-    for change in changes.select_related("service").order_by("-update__published_at"):
-        before[change.service] = change.old_status
+    for change in changes.select_related("service").order_by("-update__published_at", "-pk"):
+        before[change.service] = (change.old_status, change.new_status)
     return before
 
 

@@ -16,7 +16,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 logger = logging.getLogger(__name__)
 _STOP = object()
@@ -46,6 +46,7 @@ class _Worker(threading.Thread):
             except queue.Empty:
                 continue
             if job is _STOP:
+                connections.close_all()  # this thread's own, which nothing else would close
                 return
             _run(*job)
 

@@ -28,6 +28,11 @@ def test_starting_a_window_days_early_asks_first_and_keeps_the_words(staff, live
     expect(coming).to_contain_text(window.title)
     coming.get_by_role("link", name="Post an update").click()  # click 1
 
+    # What starting will do to each service, as the window's FAQ says, before it is done.
+    forums = window.services.get(name="Support forums")
+    proposed = staff.locator(f"select[name=service_{forums.pk}] option[value='']")
+    expect(proposed).to_have_text("No change (Operational) · starting: Degraded performance")
+
     staff.fill("textarea[name=body]", "Work has started.")
     staff.select_option("select[name=status]", "in_progress")
     staff.click('input[type=submit][value="Post update"]')  # click 2: refused, asked
@@ -43,6 +48,9 @@ def test_starting_a_window_days_early_asks_first_and_keeps_the_words(staff, live
     expect(staff.locator(".messagelist")).to_contain_text("Update published")
     under_way = staff.locator("section", has=staff.get_by_role("heading", name="Under way"))
     expect(under_way).to_contain_text(window.title)
+
+    forums.refresh_from_db()
+    assert forums.status == "degraded_performance"  # FAQ entry 1.5, not under maintenance
 
     page.goto(live_server.url + "/")
     expect(page.locator("main")).to_contain_text("Work has started.")

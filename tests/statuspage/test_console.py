@@ -204,3 +204,65 @@ def test_the_console_asks_the_database_a_fixed_number_of_times(clock, db, client
         IncidentFactory()
         _question(faq=faq, username=f"c{n}")
     assert queries() == few
+
+
+def _demo_window():
+    from statuspage.models import MaintenanceWindow
+
+    return MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade")
+
+
+def test_starting_a_window_sets_each_service_as_its_faq_says_and_completing_restores(demo, editor):
+    from statuspage.models import Service
+
+    window = _demo_window()
+    url = f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/"
+    form = editor.get(url).text
+    assert "No change (Operational) · starting: Degraded performance" in form  # the forums
+    assert "No change (Operational) · starting: Under maintenance" in form
+
+    started = editor.post(
+        url, {"body": "Started.", "status": "in_progress", "publish": "on", "confirm_timing": "on"}
+    )
+    assert started.status_code == 302
+
+    statuses = dict(Service.objects.values_list("name", "status"))
+    assert statuses["Support forums"] == "degraded_performance"  # FAQ entry 1.5: degraded
+    assert statuses["dotMailer API"] == "under_maintenance"
+    assert statuses["Lead Vision"] == "operational"  # not the window's, and unaffected
+    editor.post(
+        url, {"body": "Done.", "status": "completed", "publish": "on", "confirm_timing": "on"}
+    )
+    assert set(Service.objects.values_list("status", flat=True)) == {"operational"}
+
+
+def test_a_chosen_status_wins_over_the_faq_when_starting(demo, editor):
+    from statuspage.models import Service
+
+    window = _demo_window()
+    forums = Service.objects.get(name="Support forums")
+    editor.post(
+        f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/",
+        {
+            "body": "Started.",
+            "status": "in_progress",
+            "publish": "on",
+            "confirm_timing": "on",
+            f"service_{forums.pk}": "operational",
+        },
+    )
+    forums.refresh_from_db()
+    assert forums.status == "operational"
+
+
+def test_completing_after_the_planned_end_asks_first(editor, clock):
+    window = _window_under_way(300, ends_in=-timedelta(hours=1))
+    url = f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/"
+
+    refused = editor.post(url, {"body": "All done.", "status": "completed", "publish": "on"})
+
+    assert refused.status_code == 200
+    assert "The planned end" in refused.text
+    assert "All done." in refused.text
+    window.refresh_from_db()
+    assert window.status == "in_progress"
