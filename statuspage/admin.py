@@ -32,6 +32,7 @@ from statuspage.models import (
 )
 from statuspage.outbox.channels import x
 from statuspage.outbox.models import NOTICE_CHANNELS, CrossPost
+from statuspage.templatetags.status import event_time, window_times
 
 admin.site.site_header = f"{settings.SITE_NAME}: staff"
 admin.site.site_title = settings.SITE_NAME
@@ -151,6 +152,19 @@ class EventAdmin(MarkdownxModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    # Times as readers see them: in the event's zone, and UTC.
+    @admin.display(description=gettext_lazy("When (planned)"), ordering="scheduled_start")
+    def when(self, window) -> str:
+        return window_times(window)
+
+    @admin.display(description=gettext_lazy("Began"), ordering="started_at")
+    def began(self, incident) -> str:
+        return event_time(incident.started_at, incident)
+
+    @admin.display(description=gettext_lazy("Published"), ordering="published_at", boolean=True)
+    def published(self, event) -> bool:
+        return event.published_at is not None
 
     def has_transition_permission(self, request) -> bool:
         return request.user.has_perm(f"statuspage.{self.transition_permission}")
@@ -303,7 +317,7 @@ def _maintenance_action(to: str, description: str):
 
 @admin.register(MaintenanceWindow)
 class MaintenanceWindowAdmin(EventAdmin):
-    list_display = ["title", "scheduled_start", "scheduled_end", "status", "published_at"]
+    list_display = ["title", "when", "status", "published"]
     list_filter = ["status", ("published_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "summary", "slug"]
     date_hierarchy = "scheduled_start"
@@ -344,7 +358,7 @@ class MaintenanceWindowAdmin(EventAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(EventAdmin):
-    list_display = ["title", "status", "impact", "started_at", "published_at"]
+    list_display = ["title", "status", "impact", "began", "published"]
     list_filter = ["status", "impact"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}

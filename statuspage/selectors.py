@@ -342,7 +342,10 @@ def social_page() -> dict:
         *Incident.objects.unresolved().exclude(hashtag=""),
     ]
     hashtags = list(dict.fromkeys(e.hashtag for e in [*current, *events] if e.hashtag))
+    posting = not x.CHANNEL.missing_settings()
     return {
         "events": list(events.items()),
-        "hashtags": [(tag, x.hashtag_url(tag)) for tag in hashtags],
+        # Following a hashtag nothing is posted under would show readers nothing new.
+        "hashtags": [(tag, x.hashtag_url(tag)) for tag in hashtags] if posting else [],
+        "posting": posting,
     }

@@ -2,6 +2,7 @@
 who has not been told for a while, the customers waiting for an answer (answered from
 there), what failed to go out, and the rest of the admin in the words staff use."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -266,3 +267,12 @@ def test_completing_after_the_planned_end_asks_first(editor, clock):
     assert "All done." in refused.text
     window.refresh_from_db()
     assert window.status == "in_progress"
+
+
+def test_admin_lists_show_times_in_the_events_zone_and_utc(demo, editor):
+    windows = editor.get("/admin/statuspage/maintenancewindow/").text
+    # The demo's window is next Saturday, 11:00–15:00 UK time, whatever the UTC offset then.
+    assert re.search(r"day \d+ \w+ \d{4}, 11:00–15:00 UK time \(\d\d:00–\d\d:00 UTC\)", windows)
+    IncidentFactory(title="Slow sends", started_at=NOW - timedelta(hours=1))
+    incidents = editor.get("/admin/statuspage/incident/").text
+    assert "11:00 UTC" in incidents

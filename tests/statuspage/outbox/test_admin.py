@@ -148,3 +148,12 @@ def test_the_social_page_lists_posts_and_the_hashtag(client, window, x_on):
     assert "Copying data." in page
     assert 'href="/social/"' in client.get("/").content.decode()
     assert 'href="/social/"' in client.get(window.get_absolute_url()).content.decode()
+
+
+def test_with_x_off_the_social_page_promises_nothing_on_x(client, window):
+    page = client.get("/social/").content.decode()
+
+    assert "Every progress update is also posted on X" not in page
+    assert "Follow #dMmaint on X" not in page
+    assert "Progress is not posted on X at the moment" in page
+    assert 'href="/subscribe/"' in page
