@@ -97,9 +97,7 @@ class StaffAdminSite(TwoFactorAdminSite):
         apps = super().get_app_list(request, app_label)
         if app_label:
             return apps
-        models = {
-            (app["app_label"], m["object_name"].lower()): m for app in apps for m in app["models"]
-        }
+        models = {_key(app, model): model for app in apps for model in app["models"]}
         grouped = []
         for group, members in GROUPS:
             shown = []
@@ -118,14 +116,7 @@ class StaffAdminSite(TwoFactorAdminSite):
                     }
                 )
         rest = [
-            {
-                **app,
-                "models": [
-                    m
-                    for m in app["models"]
-                    if (app["app_label"], m["object_name"].lower()) in models
-                ],
-            }
+            {**app, "models": [model for model in app["models"] if _key(app, model) in models]}
             for app in apps
         ]
         return grouped + [app for app in rest if app["models"]]

@@ -66,8 +66,9 @@ _lock = threading.Lock()
 
 
 def start(*, beat: bool = True) -> None:
-    """Start the thread (again, in a process forked from one that had it); ``beat``: with
-    the beat's entries, unless a beat runs elsewhere."""
+    """Start the thread, unless it runs; ``beat``: with the beat's entries too (off where a
+    beat runs elsewhere). A process forked from one with the thread has none: its tasks run
+    in-process until it starts its own."""
     global _worker
     # A line per task run, every minute, would bury the server's own log.
     logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
@@ -83,7 +84,8 @@ def running() -> bool:
 
 def submit(task, *args) -> None:
     """Run ``task(*args)`` on the thread, after what it was given before."""
-    assert _worker is not None, "background.start() first"
+    if _worker is None:
+        raise RuntimeError("No task thread: background.start() first.")
     _worker.tasks.put((task, args))
 
 

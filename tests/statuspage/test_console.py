@@ -62,7 +62,7 @@ def test_a_window_under_way_shows_its_times_and_a_nudge_when_nobody_was_told(edi
     assert "Under way" in page
     assert "Database upgrade" in page
     assert "(10:30–14:00 UTC)" in page  # planned, in its zone and UTC
-    assert "1 hour 30 min in" in page
+    assert "Running for 1 hour 30 min" in page
     assert "2 hours left of the plan" in page
     assert "Last update 45\xa0minutes ago" in page
     assert "time to tell people how it is going" in page
@@ -276,3 +276,13 @@ def test_admin_lists_show_times_in_the_events_zone_and_utc(demo, editor):
     IncidentFactory(title="Slow sends", started_at=NOW - timedelta(hours=1))
     incidents = editor.get("/admin/statuspage/incident/").text
     assert "11:00 UTC" in incidents
+
+
+def test_an_update_posted_this_minute_is_just_now(editor, clock):
+    window = _window_under_way(0)
+    StatusUpdateFactory(maintenance=window, display_at=NOW)
+
+    page = editor.get("/admin/").text
+
+    assert "Last update just now" in page
+    assert "Running for under a minute" in page
