@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from faq.models import Comment, CommentStatus
 from statuspage.common.times import describe_window
-from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
+from statuspage.models import Incident, MaintenanceWindow
 from statuspage.outbox.models import Message, MessageState
 from statuspage.subscriptions.models import Subscriber, Webhook
 from statuspage.templatetags.status import event_time
@@ -63,14 +63,14 @@ class Console:
 def console(*, now: datetime | None = None) -> Console:
     now = now or timezone.now()
     state = Console(now=now)
-    published = StatusUpdate.objects.filter(published_at__isnull=False).order_by("-display_at")
-    updates = Prefetch("updates", queryset=published, to_attr="published_updates")
+    # Only the newest published update's time is wanted, not every update of the event.
+    last = Max("updates__display_at", filter=Q(updates__published_at__isnull=False))
     windows = MaintenanceWindow.objects.current().order_by("scheduled_start")
-    for window in windows.prefetch_related(updates):
+    for window in windows.annotate(last_update=last):
         row = _window_row(window, now)
         (state.active if window.is_active else state.coming).append(row)
     state.coming = state.coming[:COMING_SHOWN]
-    incidents = Incident.objects.unresolved().order_by("started_at").prefetch_related(updates)
+    incidents = Incident.objects.unresolved().order_by("started_at").annotate(last_update=last)
     state.active += [_incident_row(incident, now) for incident in incidents]
     _questions(state)
     _deliveries(state)
@@ -102,9 +102,8 @@ def _incident_row(incident: Incident, now: datetime) -> EventRow:
 
 def _last_update(row: EventRow, now: datetime, *, under_way: bool) -> None:
     event = row.event
-    updates = event.published_updates
-    if updates:
-        row.last_update = updates[0].display_at
+    if event.last_update:
+        row.last_update = event.last_update
         row.since_update = now - row.last_update
     quiet = timedelta(minutes=settings.CONSOLE_NUDGE_MINUTES)
     told = row.last_update or getattr(event, "started_at", None)

@@ -88,7 +88,7 @@ class Server:
 # --- servers -----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -119,7 +119,7 @@ def wsgi_server(
 ):
     """gunicorn or granian serving ``module``'s WSGI application on a free port, with
     ``options`` and ``env`` added to the environment."""
-    port = _free_port()
+    port = free_port()
     if program == "gunicorn":
         where = [module, "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
     else:
@@ -132,7 +132,7 @@ def wsgi_server(
 
 def nginx(root: Path, workdir: Path):
     """nginx serving the folder ``root`` on a free port."""
-    port = _free_port()
+    port = free_port()
     conf = workdir / "nginx.conf"
     conf.write_text(NGINX_CONF.format(tmp=workdir, port=port, root=root.resolve()))
     args = [shutil.which("nginx"), "-c", str(conf), "-g", "daemon off;"]

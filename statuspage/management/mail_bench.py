@@ -23,7 +23,6 @@ import multiprocessing
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from statuspage import services
+from statuspage.management import load
 from statuspage.models import MaintenanceWindow
 from statuspage.subscriptions.models import Subscriber
 
@@ -135,7 +135,7 @@ BODY = "Bench: work has started. We will post again within the hour."
 
 def run(write, *, subscribers: int = SUBSCRIBERS, broker_url: str = "") -> None:
     """Print the table; ``broker_url``: also run ours with Celery workers on that broker."""
-    sink = Sink(_free_port())
+    sink = Sink(load.free_port())
     mail_settings = {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": SINK_HOST,
@@ -309,9 +309,3 @@ def _run(env: dict, command: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
         command, env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, check=False
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((SINK_HOST, 0))
-        return probe.getsockname()[1]
