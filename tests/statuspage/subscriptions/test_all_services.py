@@ -2,11 +2,9 @@
 keeps the subscription, and is told why on the manage page."""
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 import responses
-import time_machine
 from django.conf import settings
 from django.core import mail
 from django.test import TestCase
@@ -17,16 +15,9 @@ from statuspage.subscriptions import tokens
 from statuspage.subscriptions.models import Subscriber, Webhook
 from tests.factories import MaintenanceWindowFactory, ServiceFactory
 
-NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
 HOOK = "https://hooks.example.com/status"
 GONE = "The services you chose are no longer listed, so nothing is sent to you."
 HOOK_GONE = "The services you chose are no longer listed, so nothing is sent to this webhook."
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(autouse=True)

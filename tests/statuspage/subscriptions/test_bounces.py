@@ -7,7 +7,7 @@ import io
 import mailbox
 import re
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import policy
 from email.message import Message
 from email.mime.base import MIMEBase
@@ -17,7 +17,6 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
@@ -29,22 +28,11 @@ from statuspage.outbox.models import Message as OutboxMessage
 from statuspage.outbox.models import Notification
 from statuspage.subscriptions import services as subscriptions
 from statuspage.subscriptions.models import Subscriber, Webhook
-from tests.factories import MaintenanceWindowFactory, ServiceFactory
+from tests.factories import MaintenanceWindowFactory
+from tests.statuspage.subscriptions.conftest import NOW
 
-NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
 NO_SUCH_USER = "smtp; 550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown"
 REFUSED = "550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown"
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def api(db):
-    return ServiceFactory(name="dotMailer API")
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ Each message is parsed by the standard library's e-mail parser, as a mail client
 import email
 import re
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import policy
 from urllib.parse import urlsplit
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core import mail
 from django.test import Client
@@ -22,14 +21,7 @@ from statuspage.subscriptions import notices, tokens
 from statuspage.subscriptions import services as subscriptions
 from statuspage.subscriptions.models import Subscriber, Webhook
 from tests.factories import IncidentFactory, MaintenanceWindowFactory, ServiceFactory
-
-NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+from tests.statuspage.subscriptions.conftest import NOW
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ Over HTTP, as anyone on /subscribe/ and as the owner following the mail's link.
 """
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core import mail
 from django.test import TestCase
@@ -15,19 +14,7 @@ from django.test import TestCase
 from statuspage import services
 from statuspage.subscriptions.models import Subscriber
 from tests.factories import MaintenanceWindowFactory, ServiceFactory
-
-NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def api(db):
-    return ServiceFactory(name="dotMailer API")
+from tests.statuspage.subscriptions.conftest import NOW
 
 
 @pytest.fixture

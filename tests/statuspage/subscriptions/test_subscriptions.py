@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 import responses
-import time_machine
 import urllib3.connection
 import urllib3.util.connection
 from django.conf import settings
@@ -28,16 +27,10 @@ from statuspage.outbox.services import deliver_due
 from statuspage.subscriptions import notices, tokens
 from statuspage.subscriptions.models import Subscriber, Webhook
 from tests.factories import MaintenanceWindowFactory, ServiceFactory
+from tests.statuspage.subscriptions.conftest import NOW
 
-NOW = datetime(2030, 5, 20, 9, 0, tzinfo=UTC)
 HOOK = "https://hooks.example.com/status"
 NOT_PUBLIC = "That address is not on the public internet."
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -77,11 +70,6 @@ def _subscribe(client, email="pat@example.com", services=(), outbox=None):
     confirm = _link((mail.outbox if outbox is None else outbox)[-1], "confirm/")
     _committed(client.post, confirm)
     return Subscriber.objects.get(email=email.lower())
-
-
-@pytest.fixture
-def api(db):
-    return ServiceFactory(name="dotMailer API")
 
 
 @pytest.fixture
