@@ -342,10 +342,12 @@ def social_page() -> dict:
         *Incident.objects.unresolved().exclude(hashtag=""),
     ]
     hashtags = list(dict.fromkeys(e.hashtag for e in [*current, *events] if e.hashtag))
-    posting = not x.CHANNEL.missing_settings()
+    x_missing = x.CHANNEL.missing_settings()
+    posting = not x_missing
     return {
         "events": list(events.items()),
         # Following a hashtag nothing is posted under would show readers nothing new.
         "hashtags": [(tag, x.hashtag_url(tag)) for tag in hashtags] if posting else [],
         "posting": posting,
+        "x_missing": x_missing,  # shown to staff alone, in a note on turning X on
     }

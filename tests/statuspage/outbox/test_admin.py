@@ -1,13 +1,18 @@
 """What staff see and do about cross-posts in the admin, and the public page of posts on X."""
 
+from datetime import UTC, datetime
+
 import pytest
 import responses
-from django.test import TestCase
+import time_machine
+from django.core.signals import request_started
+from django.test import Client, TestCase
 from twitter_text import parse_tweet
 
 from statuspage import services
 from statuspage.outbox.models import CrossPost
-from tests.factories import MaintenanceWindowFactory
+from tests.factories import MaintenanceWindowFactory, StaffFactory
+from tests.wsgi import WSGIClient
 
 TWEETS = "https://api.twitter.com/2/tweets"
 
@@ -157,3 +162,61 @@ def test_with_x_off_the_social_page_promises_nothing_on_x(client, window):
     assert "Follow #dMmaint on X" not in page
     assert "Progress is not posted on X at the moment" in page
     assert 'href="/subscribe/"' in page
+
+
+X_CREDENTIALS = ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+
+
+def test_with_x_off_staff_are_told_how_to_turn_it_on(staff_client, window):
+    anonymous = Client().get("/social/").content.decode()
+    staff = staff_client.get("/social/").content.decode()
+
+    assert "Staff only: X is off" not in anonymous
+    assert not any(name in anonymous for name in X_CREDENTIALS)
+    assert "Staff only: X is off" in staff
+    assert all(f"<code>{name}</code>" in staff for name in X_CREDENTIALS)
+    assert "“Cross-posting to X” and “Configuration”" in staff
+    assert 'href="/admin/statuspage/crosspost/?state__exact=skipped">cross-post list</a>' in staff
+
+
+def test_with_x_on_staff_get_no_note(staff_client, window, x_on):
+    page = staff_client.get("/social/").content.decode()
+    assert "Every progress update is also posted on X" in page
+    assert "Staff only" not in page
+    assert "X_CONSUMER_KEY" not in page
+
+
+def test_with_some_credentials_the_note_names_those_missing(staff_client, window, x_on, settings):
+    settings.X_ACCESS_TOKEN_SECRET = ""
+    page = staff_client.get("/social/").content.decode()
+    assert "<code>X_ACCESS_TOKEN_SECRET</code>" in page
+    assert "<code>X_CONSUMER_KEY</code>" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_note_on_x_is_never_shared_through_the_page_cache(window):
+    """Anonymous readers' answer is kept and given again in front of Django; staff's never
+    is, nor are they given the kept one, not even as a 304 to its ETag."""
+    browser = Client()
+    browser.force_login(StaffFactory(username="editor"))
+    staff = WSGIClient()
+    staff.cookies["sessionid"] = browser.cookies["sessionid"].value
+    anonymous = WSGIClient()
+    django_requests = []
+    request_started.connect(count := lambda **kwargs: django_requests.append(1))
+    minute_start = datetime.now(UTC).replace(second=20, microsecond=0)
+    try:
+        with time_machine.travel(minute_start, tick=False):
+            first = anonymous.get("/social/")
+            for _ in range(2):  # staff after an anonymous answer was kept, and before one
+                page = staff.get("/social/", headers={"if-none-match": first["ETag"]})
+                assert page.status_code == 200
+                assert page["Cache-Control"] == "private"
+                assert "Staff only: X is off" in page.content.decode()
+                assert anonymous.get("/social/").content == first.content
+    finally:
+        request_started.disconnect(count)
+    assert first["Cache-Control"].startswith("public")
+    assert "Staff only" not in first.content.decode()
+    assert "X_CONSUMER_KEY" not in first.content.decode()
+    assert len(django_requests) == 3  # the first anonymous request, then staff's alone
