@@ -9,15 +9,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from markdownx.admin import MarkdownxModelAdmin
 
-from statuspage import services
+from statuspage import services, update_templates
 from statuspage.common import queueing
 from statuspage.common.forms import add_service_errors
 from statuspage.forms import StatusUpdateForm
@@ -29,9 +32,11 @@ from statuspage.models import (
     Service,
     ServiceGroup,
     StatusUpdate,
+    UpdateTemplate,
 )
 from statuspage.outbox.channels import x
 from statuspage.outbox.models import NOTICE_CHANNELS, CrossPost
+from statuspage.subscriptions import notices
 from statuspage.templatetags.status import event_time, window_times
 
 admin.site.site_header = f"{settings.SITE_NAME}: staff"
@@ -146,9 +151,9 @@ class EventAdmin(MarkdownxModelAdmin):
                 name=f"{opts.app_label}_{opts.model_name}_post_update",
             ),
             path(
-                "<path:object_id>/x-preview/",
-                self.admin_site.admin_view(self.x_preview_view),
-                name=f"{opts.app_label}_{opts.model_name}_x_preview",
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name=f"{opts.app_label}_{opts.model_name}_preview",
             ),
             *super().get_urls(),
         ]
@@ -180,7 +185,20 @@ class EventAdmin(MarkdownxModelAdmin):
         if not request.user.has_perm("statuspage.add_statusupdate"):
             raise PermissionDenied
         event = self._event_or_404(request, object_id)
-        form = StatusUpdateForm(request.POST or None, event=event)
+        templates = []
+        if isinstance(event, MaintenanceWindow):
+            templates = update_templates.offered(event, update_templates.every())
+        chosen = next((t for t in templates if t.kind == request.GET.get("template")), None)
+        initial = {}
+        if chosen is not None:
+            draft = update_templates.draft(chosen, event, now=timezone.now())
+            initial = {
+                "body": draft.body,
+                "status": draft.status,
+                "new_start": draft.new_start,
+                "new_end": draft.new_end,
+            }
+        form = StatusUpdateForm(request.POST or None, event=event, initial=initial)
         if request.method == "POST" and form.is_valid():
             changes_status = form.cleaned_data["status"] != event.status
             if changes_status and not self.has_transition_permission(request):
@@ -236,28 +254,54 @@ class EventAdmin(MarkdownxModelAdmin):
             "media": self.media + form.media,
             "x_missing": x.CHANNEL.missing_settings(),
             "preview_url": reverse(
-                f"admin:statuspage_{self.model._meta.model_name}_x_preview", args=[event.pk]
+                f"admin:statuspage_{self.model._meta.model_name}_preview", args=[event.pk]
             ),
+            "templates": templates,
+            "chosen": chosen,
+            "composer_strings": {
+                "count": _("%(length)s of %(limit)s characters."),
+                "tooLong": _(
+                    "%(length)s of %(limit)s characters: too long for X, shorten the words for X."
+                ),
+            },
         }
         return TemplateResponse(request, "admin/statuspage/post_update.html", context)
 
-    def x_preview_view(self, request, object_id):
-        """The exact post for X and its weighted count, for the form to show while typing."""
+    def preview_view(self, request, object_id):
+        """Each channel's reading of the update being written, for the composer to show
+        while staff type: the public page's entry, the subscriber e-mail's subject and first
+        lines, and the exact post for X with X's own count."""
         if not request.user.has_perm("statuspage.add_statusupdate"):
             raise PermissionDenied
         event = self._event_or_404(request, object_id)
         status = request.POST.get("status") or event.status
-        label = dict(type(event)._meta.get_field("status").choices).get(status, status)
-        text = x.compose(
-            event=event,
-            body=request.POST.get("body", ""),
-            status_label=label,
-            custom=request.POST.get("x_text", ""),
-        )
-        length = x.weighted_length(text)
-        return JsonResponse(
-            {"text": text, "length": length, "limit": x.LIMIT, "too_long": length > x.LIMIT}
-        )
+        body = request.POST.get("body", "")
+        update = StatusUpdate(**{event.kind: event}, status=status, body=body.strip())
+        update.display_at = timezone.now()
+        subject, text = notices.preview(update)
+        preview = {
+            "public": render_to_string(
+                "statuspage/includes/timeline.html",
+                {"updates": [update], "event": event, "brief": True},
+            ),
+            "email": {"subject": subject, "text": _first_lines(text, EMAIL_LINES_SHOWN)},
+            "x": None,
+        }
+        if event.hashtag:
+            post = x.compose(
+                event=event,
+                body=body,
+                status_label=update.status_label,
+                custom=request.POST.get("x_text", ""),
+            )
+            length = x.weighted_length(post)
+            preview["x"] = {
+                "text": post,
+                "length": length,
+                "limit": x.LIMIT,
+                "too_long": length > x.LIMIT,
+            }
+        return JsonResponse(preview)
 
     def _transition(self, request, queryset, to: str, run) -> None:
         with queueing.watching() as starts:
@@ -270,6 +314,14 @@ class EventAdmin(MarkdownxModelAdmin):
                 else:
                     self.message_user(request, f"“{event}” is now {to}.", messages.SUCCESS)
         _tell_if_delayed(self, request, starts)
+
+
+EMAIL_LINES_SHOWN = 8
+
+
+def _first_lines(text: str, count: int) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(lines[:count])
 
 
 DELAYED = (
@@ -428,3 +480,23 @@ class StatusUpdateAdmin(MarkdownxModelAdmin):
                 services.update_publish(update=update)
         self.message_user(request, "Published.", messages.SUCCESS)
         _tell_if_delayed(self, request, starts)
+
+
+@admin.register(UpdateTemplate)
+class UpdateTemplateAdmin(admin.ModelAdmin):
+    """One template per kind of update: staff change the words, not the kinds."""
+
+    list_display = ["kind", "body_start", "updated_at"]
+    ordering = ["pk"]  # the order the work goes, as the defaults were made
+    fields = ["kind", "body"]
+    readonly_fields = ["kind"]
+
+    @admin.display(description=gettext_lazy("Words"))
+    def body_start(self, template) -> str:
+        return Truncator(template.body).chars(120)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from faq.models import Comment, CommentStatus
+from statuspage import update_templates
 from statuspage.common.times import describe_window
 from statuspage.models import Incident, MaintenanceWindow
 from statuspage.outbox.models import Message, MessageState
@@ -40,6 +41,7 @@ class EventRow:
     nudge: bool = False  # under way, and nobody told for longer than the setting
     post_url: str = ""
     change_url: str = ""
+    templates: list[tuple[str, str]] = field(default_factory=list)  # (label, composer URL)
 
 
 @dataclass
@@ -66,8 +68,9 @@ def console(*, now: datetime | None = None) -> Console:
     # Only the newest published update's time is wanted, not every update of the event.
     last = Max("updates__display_at", filter=Q(updates__published_at__isnull=False))
     windows = MaintenanceWindow.objects.current().order_by("scheduled_start")
+    templates = update_templates.every()
     for window in windows.annotate(last_update=last):
-        row = _window_row(window, now)
+        row = _window_row(window, now, templates)
         (state.active if window.is_active else state.coming).append(row)
     state.coming = state.coming[:COMING_SHOWN]
     incidents = Incident.objects.unresolved().order_by("started_at").annotate(last_update=last)
@@ -77,7 +80,7 @@ def console(*, now: datetime | None = None) -> Console:
     return state
 
 
-def _window_row(window: MaintenanceWindow, now: datetime) -> EventRow:
+def _window_row(window: MaintenanceWindow, now: datetime, templates: list) -> EventRow:
     row = EventRow(
         event=window,
         kind="window",
@@ -90,6 +93,10 @@ def _window_row(window: MaintenanceWindow, now: datetime) -> EventRow:
         left = window.planned_duration - row.elapsed
         row.remaining, row.overrun = (left, None) if left >= timedelta() else (None, -left)
     _last_update(row, now, under_way=window.is_active)
+    row.templates = [
+        (template.get_kind_display(), f"{row.post_url}?template={template.kind}")
+        for template in update_templates.offered(window, templates)
+    ]
     return row
 
 

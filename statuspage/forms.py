@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from markdownx.widgets import AdminMarkdownxWidget
 
@@ -21,8 +22,8 @@ class StatusUpdateForm(forms.Form):
     """One step for staff: what is happening, the status it moves to, service changes."""
 
     class Media:
-        css = {"all": ["css/x-preview.css"]}
-        js = ["js/x-preview.js"]
+        css = {"all": ["css/composer.css"]}
+        js = ["js/composer.js"]
 
     body = forms.CharField(
         label="What is happening",
@@ -60,8 +61,15 @@ class StatusUpdateForm(forms.Form):
         help_text="Only when postponing: at least 14 days from now.",
     )
     new_end = forms.SplitDateTimeField(
-        required=False, widget=AdminSplitDateTime, label="Revised end (UTC)"
+        required=False,
+        widget=AdminSplitDateTime,
+        label="Revised end (UTC)",
+        help_text="When postponing, with the revised start; while the work runs late, alone.",
     )
+    # What the event was when the form was opened: posting into an event another member of
+    # staff has moved on since is refused, with what changed (``_changed_meanwhile``).
+    seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    seen_update = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,6 +93,8 @@ class StatusUpdateForm(forms.Form):
                 help_text=_("Needed only to start well before the planned start, or to "
                             "complete after the planned end."),
             )  # fmt: skip
+        self.fields["seen_status"].initial = event.status
+        self.fields["seen_update"].initial = self._last_update_pk()
         self.service_fields = []
         # Starting a window sets its services as its FAQ says: shown before it is done.
         startable = isinstance(event, MaintenanceWindow) and (
@@ -127,10 +137,54 @@ class StatusUpdateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if changed := self._changed_meanwhile(cleaned):
+            raise forms.ValidationError(changed)
         warning = self._timing_to_confirm(cleaned.get("status"))
         if warning and not cleaned.get("confirm_timing"):
             self.add_error("status", warning)
         return cleaned
+
+    def _last_update_pk(self) -> int:
+        return self.event.updates.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def _changed_meanwhile(self, cleaned) -> list[str]:
+        """What another member of staff did to the event since this form was opened: new
+        updates and a new status. The form then carries the event as it is now, so that
+        posting again, once staff have read what changed, goes through."""
+        event, seen_status = self.event, cleaned.get("seen_status")
+        seen_update = cleaned.get("seen_update")
+        if not seen_status or seen_update is None:
+            return []  # a form from before this check: nothing to compare
+        changes = []
+        newer = event.updates.filter(pk__gt=seen_update).select_related("author")
+        for update in newer.order_by("pk"):
+            author = update.author
+            changes.append(
+                _("%(who)s posted “%(words)s” (%(status)s, %(when)s).")
+                % {
+                    "who": author.get_full_name() or author.get_username()
+                    if author
+                    else _("Someone"),
+                    "words": Truncator(update.body).chars(80),
+                    "status": update.status_label,
+                    "when": event_time(update.display_at, event),
+                }
+            )
+        if seen_status != event.status:
+            label = dict(type(event)._meta.get_field("status").choices)
+            changes.append(
+                _("It moved from %(old)s to %(new)s.")
+                % {"old": label.get(seen_status, seen_status), "new": event.get_status_display()}
+            )
+        if not changes:
+            return []
+        self.data = self.data.copy()
+        self.data["seen_status"], self.data["seen_update"] = event.status, self._last_update_pk()
+        return [
+            _("While you were writing, this changed:"),
+            *changes,
+            _("Nothing was posted and your words are kept: read them again, then post."),
+        ]
 
     def _timing_to_confirm(self, status) -> str | None:
         """Why moving a window to ``status`` now needs a second look, if it does: starting

@@ -12,7 +12,11 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 # Here too: the first migrations name statuspage.models.validate_time_zone.
-from statuspage.common.validators import validate_hashtag, validate_time_zone
+from statuspage.common.validators import (
+    validate_hashtag,
+    validate_placeholders,
+    validate_time_zone,
+)
 
 
 class ServiceStatus(models.TextChoices):
@@ -395,3 +399,36 @@ class ServiceChange(models.Model):
 
     def shown_to_readers(self) -> bool:
         return self.update.shown_to_readers()
+
+
+class UpdateKind(models.TextChoices):
+    """The moments of a maintenance window staff post about, in the order they come."""
+
+    STARTED = "started", "Started"
+    ON_SCHEDULE = "on_schedule", "On schedule"
+    RUNNING_LATE = "running_late", "Running late"
+    EXTENDED = "extended", "Extended"
+    VERIFYING = "verifying", "Verifying"
+    COMPLETED = "completed", "Completed"
+    ROLLED_BACK = "rolled_back", "Rolled back"
+    POSTPONED = "postponed", "Postponed"
+
+
+class UpdateTemplate(models.Model):
+    """The words staff start from for one kind of update, with placeholders filled from
+    the window (``statuspage.update_templates``)."""
+
+    kind = models.CharField(max_length=20, choices=UpdateKind.choices, unique=True)
+    body = models.TextField(
+        validators=[validate_placeholders],
+        help_text="Markdown, with placeholders in braces: {title}, {start}, {end}, "
+        "{new_start}, {new_end}, {link}, {hashtag}. Times read as on the public page: the "
+        "window's zone, then UTC.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "update template"
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

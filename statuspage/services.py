@@ -115,8 +115,10 @@ def update_post(
         _check_new_dates(event, new_start, new_end, now=now)
     if x_text.strip():
         _check_x_text(event, x_text, body=body, status=status)
-    if not publish and (status != event.status or service_statuses):
-        _refuse("Status changes are published at once; post the update instead of a draft.")
+    if not publish and (status != event.status or service_statuses or new_start or new_end):
+        _refuse(
+            "Status and time changes are published at once; post the update instead of a draft."
+        )
     update = StatusUpdate.objects.create(
         **{event.kind: event},
         status=status,
@@ -250,8 +252,14 @@ def _check_x_text(event, x_text: str, *, body: str, status: str) -> None:
 
 
 def _check_new_dates(event, new_start, new_end, *, now: datetime) -> None:
+    """A postponement gives a new start and end, at least 14 days ahead; a window under
+    way that runs late or is extended gives a new end alone."""
     if not isinstance(event, MaintenanceWindow):
         _refuse("Only maintenance can be moved to new dates.")
+    if new_end and not new_start and event.is_active:
+        if new_end <= now:
+            _refuse("The new end must be later than now.", "new_end")
+        return
     if not (new_start and new_end):
         _refuse("Give the revised start and end of the postponed maintenance.", "new_start")
     if new_start < now + POSTPONEMENT_NOTICE:
@@ -272,9 +280,12 @@ def _apply(event, update: StatusUpdate, service_statuses: dict, *, now, new_star
         fields.append("status")
         fields += _lifecycle_effects(event, update, service_statuses, now=now)
     if new_start:
-        event.scheduled_start, event.scheduled_end = new_start, new_end
-        fields += ["scheduled_start", "scheduled_end"]
-    if new_start or (update.status == MaintenanceStatus.CANCELLED and "status" in fields):
+        event.scheduled_start = new_start
+        fields.append("scheduled_start")
+    if new_end:
+        event.scheduled_end = new_end
+        fields.append("scheduled_end")
+    if new_end or (update.status == MaintenanceStatus.CANCELLED and "status" in fields):
         # Calendars that subscribed to the window replace their copy when this rises.
         event.sequence += 1
         fields.append("sequence")

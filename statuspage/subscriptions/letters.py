@@ -40,7 +40,7 @@ class Notice:
     def __post_init__(self) -> None:
         self._services = list(self.event.services.all())
         self._changes = {}
-        if self.update is not None:
+        if self.update is not None and self.update.pk:  # unsaved: the composer's preview
             self._changes = {c.service_id: c for c in self.update.service_changes.all()}
         self._faq = published_faq(self.event) if isinstance(self.event, MaintenanceWindow) else None
         self._entries = []

@@ -61,7 +61,7 @@ def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
         subscriber__in=subscribers.filter(all_services=False)
     ).values_list("subscriber_id", "service_id"):
         chosen[subscriber].add(service)
-    subject = f"[{settings.SITE_NAME}] {notice.subject}"
+    subject = _subject(notice)
     messages = []
     for pk in subscribers.values_list("pk", flat=True):
         # One text per choice of services, shared by its readers' rows; each reader's own
@@ -97,14 +97,28 @@ def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
 
 
 def notify_update(*, update: StatusUpdate) -> None:
-    event = update.event
-    notice = Notice(
-        event,
-        subject=f"{event.title}: {update.status_label}",
+    _fan_out(_update_notice(update), topic=f"update:{update.pk}")
+
+
+def preview(update: StatusUpdate) -> tuple[str, str]:
+    """The subject and text a reader of every service gets for ``update``, which may be
+    unsaved: what the composer shows before anything is posted."""
+    notice = _update_notice(update)
+    text, _html = notice.written_for(frozenset())
+    return _subject(notice), text
+
+
+def _update_notice(update: StatusUpdate) -> Notice:
+    return Notice(
+        update.event,
+        subject=f"{update.event.title}: {update.status_label}",
         headline=update.status_label,
         update=update,
     )
-    _fan_out(notice, topic=f"update:{update.pk}")
+
+
+def _subject(notice: Notice) -> str:
+    return f"[{settings.SITE_NAME}] {notice.subject}"
 
 
 def notify_announced(*, event: MaintenanceWindow | Incident) -> None:

@@ -214,7 +214,7 @@ def test_incident_moves_through_its_statuses_and_records_resolution(staff_client
         ),
         (
             {"status": "in_progress", "publish": "", "confirm_timing": "on"},
-            "Status changes are published at once; post the update instead of a draft.",
+            "Status and time changes are published at once; post the update instead of a draft.",
         ),
     ],
 )
@@ -270,7 +270,7 @@ def test_beat_runs_the_automatic_advance_every_minute(settings):
 
 
 @pytest.mark.parametrize("object_id", ["abc", "99999999999999999999", "0"])
-@pytest.mark.parametrize("view", ["post-update", "x-preview"])
+@pytest.mark.parametrize("view", ["post-update", "preview"])
 @pytest.mark.parametrize("kind", ["maintenancewindow", "incident"])
 def test_the_update_pages_of_an_id_that_names_no_event_answer_404(
     staff_client, kind, view, object_id

@@ -32,8 +32,9 @@ def window(db):
 
 
 def _preview(client, window, **data):
-    url = f"/admin/statuspage/maintenancewindow/{window.pk}/x-preview/"
-    return client.post(url, {"body": "Work has started.", "status": "in_progress", **data}).json()
+    url = f"/admin/statuspage/maintenancewindow/{window.pk}/preview/"
+    response = client.post(url, {"body": "Work has started.", "status": "in_progress", **data})
+    return response.json()["x"]
 
 
 @pytest.mark.parametrize(

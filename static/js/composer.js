@@ -1,0 +1,39 @@
+// The composer's previews: as staff type, how the public page, the subscribers' e-mail and
+// X each read the update (the admin's preview view renders them, with X's own count).
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var form = document.getElementById("post-update-form");
+  var box = document.getElementById("previews");
+  if (!form || !box) return;
+  var x = document.getElementById("x-preview");
+  var strings = JSON.parse(document.getElementById("composer-strings").textContent);
+  var timer = null;
+
+  function refresh() {
+    fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (preview) {
+        if (!preview) return;
+        box.hidden = false;
+        // Rendered and sanitised by the server, as the public page renders it.
+        box.querySelector(".preview-public").innerHTML = preview.public;
+        box.querySelector(".preview-email__subject").textContent = preview.email.subject;
+        box.querySelector(".preview-email__text").textContent = preview.email.text;
+        if (!x || !preview.x) return;
+        var crossPost = form.elements.cross_post;
+        x.hidden = crossPost && !crossPost.checked;
+        x.querySelector(".x-preview__text").textContent = preview.x.text;
+        var count = x.querySelector(".x-preview__count");
+        count.textContent = (preview.x.too_long ? strings.tooLong : strings.count)
+          .replace("%(length)s", preview.x.length).replace("%(limit)s", preview.x.limit);
+        count.classList.toggle("x-preview__count--too-long", preview.x.too_long);
+      });
+  }
+
+  form.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 300);
+  });
+  form.addEventListener("change", refresh);
+  refresh();
+});
