@@ -11,6 +11,12 @@ def short_date(moment: datetime) -> str:
     return f"{moment:%a} {moment.day} {moment:%b}"
 
 
+def utc_time(moment: datetime) -> str:
+    """“Sat 26 Oct 2013, 10:05 UTC”: a moment for staff, where no event's zone applies."""
+    utc = moment.astimezone(UTC)
+    return f"{short_date(utc)} {utc.year}, {utc:%H:%M} UTC"
+
+
 def _span(start: datetime, end: datetime, *, with_date: bool) -> str:
     if start.date() != end.date():
         return f"{short_date(start)} {start:%H:%M} – {short_date(end)} {end:%H:%M}"

@@ -4,7 +4,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from statuspage.common.text import render_markdown
-from statuspage.common.times import describe_window, short_date
+from statuspage.common.times import describe_window, short_date, utc_time
 from statuspage.outbox.channels import x
 
 register = template.Library()
@@ -39,7 +39,7 @@ def event_time(moment, event) -> str:
     utc = moment.astimezone(UTC)
     label = event.time_zone_label or local.tzname()
     if label == "UTC":
-        return f"{short_date(utc)} {utc.year}, {utc:%H:%M} UTC"
+        return utc_time(moment)
     return f"{short_date(local)} {local.year}, {local:%H:%M} {label} ({utc:%H:%M} UTC)"
 
 

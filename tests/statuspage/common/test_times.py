@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from statuspage.common.times import describe_window
+from statuspage.common.times import describe_window, utc_time
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -53,3 +53,8 @@ LONDON = ZoneInfo("Europe/London")
 )
 def test_describe_window(start, end, zone, label, expected):
     assert describe_window(start, end, zone, label) == expected
+
+
+def test_a_moment_for_staff_is_shown_in_utc_and_says_so():
+    moment = datetime(2013, 10, 26, 11, 5, tzinfo=LONDON)  # British Summer Time
+    assert utc_time(moment) == "Sat 26 Oct 2013, 10:05 UTC"
