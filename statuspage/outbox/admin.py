@@ -4,10 +4,50 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from statuspage.common.times import utc_time
 from statuspage.outbox import services
 from statuspage.outbox.channels import CHANNELS
-from statuspage.outbox.models import CrossPost, MessageState, Notification
+from statuspage.outbox.models import ChannelName, CrossPost, Message, MessageState, Notification
+
+# Characters of a last error a list shows; the whole of it is the cell's title (on hover)
+# and on the row's page. At 80 a list keeps to 1280 px beside the sidebar and filters.
+ERROR_SHOWN = 80
+LISTS_CSS = {"all": ["css/admin-lists.css"]}
+
+
+class MessageColumns:
+    """The columns that the cross-post and notification lists share, kept narrow."""
+
+    @admin.display(description=gettext_lazy("State"), ordering="state")
+    def state_shown(self, row: Message) -> str:
+        """“Failed · 3 tries”, “Sent · view on X”."""
+        text = row.get_state_display()
+        if row.attempts > 1:
+            tries = ngettext("%(n)d try", "%(n)d tries", row.attempts) % {"n": row.attempts}
+            text = f"{text} · {tries}"
+        if row.remote_url:
+            return format_html('{} · <a href="{}">{}</a>', text, row.remote_url, _("view on X"))
+        return text
+
+    @admin.display(description=gettext_lazy("When"))
+    def when(self, row: Message) -> str:
+        """When it was sent, will be tried next, or last changed (failed, skipped)."""
+        if row.sent_at:
+            return utc_time(row.sent_at)
+        if row.state in {MessageState.PENDING, MessageState.SENDING}:
+            return _("next try %(time)s") % {"time": utc_time(row.next_attempt_at)}
+        return utc_time(row.updated_at)
+
+    @admin.display(description=gettext_lazy("Last error"), ordering="last_error")
+    def error(self, row: Message) -> str:
+        shown = Truncator(row.last_error).chars(ERROR_SHOWN)
+        if shown == row.last_error:
+            return shown
+        return format_html('<span title="{}">{}</span>', row.last_error, shown)
 
 
 class ConfirmSentForm(forms.Form):
@@ -15,10 +55,10 @@ class ConfirmSentForm(forms.Form):
 
 
 @admin.register(CrossPost)
-class CrossPostAdmin(admin.ModelAdmin):
+class CrossPostAdmin(MessageColumns, admin.ModelAdmin):
     """Progress posts: what went out, what waits, what failed and why."""
 
-    list_display = ["update", "state", "attempts", "next_attempt_at", "link", "last_error"]
+    list_display = ["post_of", "state_shown", "when", "error"]
     list_filter = ["state", "channel"]
     list_select_related = ["update__maintenance", "update__incident"]
     search_fields = ["body"]  # a post found by its words
@@ -39,12 +79,15 @@ class CrossPostAdmin(admin.ModelAdmin):
     fields = readonly_fields
     actions = ["send_again", "post_now", "confirm_sent"]
 
+    class Media:
+        css = LISTS_CSS
+
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="On X")
-    def link(self, row) -> str:
-        return format_html('<a href="{}">view</a>', row.remote_url) if row.remote_url else ""
+    @admin.display(description=gettext_lazy("Update"), ordering="update")
+    def post_of(self, row: CrossPost) -> str:
+        return str(row.update)
 
     def _requeue(self, request, queryset, states) -> None:
         for row in queryset.select_related("update"):
@@ -89,10 +132,10 @@ class CrossPostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(MessageColumns, admin.ModelAdmin):
     """What subscribers and webhooks are sent: e-mail and webhook deliveries."""
 
-    list_display = ["topic", "channel", "subscriber", "webhook", "state", "attempts", "last_error"]
+    list_display = ["topic", "to", "state_shown", "when", "error"]
     list_filter = ["state", "channel"]
     list_select_related = ["subscriber", "webhook"]
     search_fields = ["topic", "subscriber__email", "webhook__url"]
@@ -101,5 +144,19 @@ class NotificationAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
 
+    class Media:
+        css = LISTS_CSS
+
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=gettext_lazy("To"))
+    def to(self, row: Notification) -> str:
+        """“E-mail: pat@example.com”, “Webhook: https://…”: the channel and the address."""
+        if row.channel == ChannelName.WEBHOOK and row.webhook:
+            address = row.webhook.url
+        elif recipient := row.subscriber or row.webhook:  # e-mail, to a webhook's owner too
+            address = recipient.email
+        else:
+            return "—"
+        return f"{ChannelName(row.channel).label}: {address}"

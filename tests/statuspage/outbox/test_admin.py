@@ -10,7 +10,9 @@ from django.test import Client, TestCase
 from twitter_text import parse_tweet
 
 from statuspage import services
-from statuspage.outbox.models import CrossPost
+from statuspage.common.times import utc_time
+from statuspage.outbox.models import CrossPost, Message
+from statuspage.subscriptions.models import Subscriber, Webhook
 from tests.factories import MaintenanceWindowFactory, StaffFactory
 from tests.wsgi import WSGIClient
 
@@ -221,3 +223,58 @@ def test_the_note_on_x_is_never_shared_through_the_page_cache(window):
     assert "Staff only" not in first.content.decode()
     assert "X_CONSUMER_KEY" not in first.content.decode()
     assert len(django_requests) == 3  # the first anonymous request, then staff's alone
+
+
+FORBIDDEN = (
+    "You are not permitted to perform this action: this app must be attached to a Project "
+    "in the developer portal, with write access, before it can post on behalf of the account."
+)
+
+
+def test_the_cross_post_list_shows_the_last_error_shortened(staff_client, window, x_on):
+    with responses.RequestsMock() as x_api, TestCase.captureOnCommitCallbacks(execute=True):
+        x_api.post(TWEETS, status=403, json={"title": "Forbidden", "detail": FORBIDDEN})
+        services.update_post(event=window, author=None, body="Started.")
+    row = CrossPost.objects.get()
+    error = f"X refused it (403): {FORBIDDEN}"
+    assert (row.state, row.last_error) == ("failed", error)
+
+    page = staff_client.get("/admin/statuspage/crosspost/").content.decode()
+
+    shown = error[:79] + "…"  # 80 characters; the whole error is the cell's title
+    assert f'<td class="field-error"><span title="{error}">{shown}</span></td>' in page
+    assert '<td class="field-state_shown">Failed</td>' in page
+    assert f'<td class="field-when">{utc_time(row.updated_at)}</td>' in page
+    assert "css/admin-lists.css" in page  # what keeps the list to 1280 px
+
+
+def test_the_cross_post_list_shows_a_sent_post_with_its_link_and_time(staff_client, window, x_on):
+    with responses.RequestsMock() as x_api, TestCase.captureOnCommitCallbacks(execute=True):
+        x_api.post(TWEETS, status=201, json={"data": {"id": "901", "text": "x"}})
+        services.update_post(event=window, author=None, body="Started.")
+    row = CrossPost.objects.get()
+
+    page = staff_client.get("/admin/statuspage/crosspost/").content.decode()
+
+    link = '<a href="https://x.com/dotmailer/status/901">view on X</a>'
+    assert f'<td class="field-state_shown">Sent · {link}</td>' in page
+    assert f'<td class="field-when">{utc_time(row.sent_at)}</td>' in page
+    assert '<td class="field-error">-</td>' in page
+
+
+def test_the_notification_list_says_channel_and_address_in_one_column(staff_client, window):
+    update = window.updates.create(body="Started.", status="in_progress")
+    pat = Subscriber.objects.create(email="pat@example.com")
+    hook = Webhook.objects.create(url="https://hooks.example.com/status", email="ops@example.com")
+    for recipient, channel in ((pat, "email"), (hook, "webhook"), (hook, "email")):
+        field = "subscriber" if recipient is pat else "webhook"
+        Message.objects.create(
+            **{field: recipient}, channel=channel, topic=f"{channel}:{update.pk}", body="x"
+        )
+
+    page = staff_client.get("/admin/statuspage/notification/").content.decode()
+
+    assert '<td class="field-to">E-mail: pat@example.com</td>' in page
+    assert '<td class="field-to">Webhook: https://hooks.example.com/status</td>' in page
+    assert '<td class="field-to">E-mail: ops@example.com</td>' in page  # to the hook's owner
+    assert page.count('<td class="field-when">next try ') == 3
