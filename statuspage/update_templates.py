@@ -10,6 +10,9 @@ then change what they like before posting.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
 from statuspage.common.links import absolute
 from statuspage.models import MaintenanceStatus, MaintenanceWindow, UpdateKind, UpdateTemplate
 from statuspage.services import MAINTENANCE_TRANSITIONS, POSTPONEMENT_NOTICE
@@ -30,6 +33,38 @@ DURING = {UpdateKind.ON_SCHEDULE, UpdateKind.RUNNING_LATE, UpdateKind.EXTENDED}
 LATE_BY = {UpdateKind.RUNNING_LATE: timedelta(minutes=30), UpdateKind.EXTENDED: timedelta(hours=1)}
 QUARTER = timedelta(minutes=15)
 
+# The words staff start from, until they change them in the admin (Update templates).
+DEFAULTS = {
+    "started": _(
+        "The maintenance has started: {title}. We expect it to end by {end}. What each "
+        "service does meanwhile, and what to do: {link}"
+    ),
+    "on_schedule": _("The work is going to plan. We still expect to finish by {end}."),
+    "running_late": _(
+        "The work is taking longer than planned. We now expect to finish by {new_end} "
+        "instead of {end}. We are sorry for the longer wait; the next update follows soon."
+    ),
+    "extended": _(
+        "We have extended the maintenance to finish the work safely: it now ends by "
+        "{new_end} instead of {end}."
+    ),
+    "verifying": _(
+        "The work is done. We are checking that every service works as it should before "
+        "we call it complete."
+    ),
+    "completed": _(
+        "The maintenance is complete and every service is back. Thank you for your patience."
+    ),
+    "rolled_back": _(
+        "We have put the system back as it was before the work began; no data was lost and "
+        "every service is back. We will announce a new date at least 14 days ahead."
+    ),
+    "postponed": _(
+        "We have postponed this maintenance. New start: {new_start}. New end: {new_end}. "
+        "Until then nothing changes for you. Details: {link}"
+    ),
+}
+
 
 @dataclass
 class Draft:
@@ -40,6 +75,21 @@ class Draft:
     status: str
     new_start: datetime | None = None
     new_end: datetime | None = None
+
+
+def ensure_defaults(**kwargs) -> None:
+    """Every kind has its template: after each migration (and each flush of the test
+    database), the missing ones are made from ``DEFAULTS``; changed words stay."""
+    have = set(UpdateTemplate.objects.values_list("kind", flat=True))
+    UpdateTemplate.objects.bulk_create(
+        UpdateTemplate(kind=kind, body=str(body))
+        for kind, body in DEFAULTS.items()
+        if kind not in have
+    )
+
+
+def connect_signals() -> None:
+    post_migrate.connect(ensure_defaults, dispatch_uid="ensure-update-templates")
 
 
 def every() -> list[UpdateTemplate]:

@@ -3,43 +3,6 @@
 import statuspage.common.validators
 from django.db import migrations, models
 
-# The words staff start from; they change them in the admin (Update templates).
-DEFAULTS = {
-    "started": (
-        "The maintenance has started: {title}. We expect it to end by {end}. What each "
-        "service does meanwhile, and what to do: {link}"
-    ),
-    "on_schedule": "The work is going to plan. We still expect to finish by {end}.",
-    "running_late": (
-        "The work is taking longer than planned. We now expect to finish by {new_end} "
-        "instead of {end}. We are sorry for the longer wait; the next update follows soon."
-    ),
-    "extended": (
-        "We have extended the maintenance to finish the work safely: it now ends by "
-        "{new_end} instead of {end}."
-    ),
-    "verifying": (
-        "The work is done. We are checking that every service works as it should before "
-        "we call it complete."
-    ),
-    "completed": "The maintenance is complete and every service is back. Thank you for your patience.",
-    "rolled_back": (
-        "We have put the system back as it was before the work began; no data was lost and "
-        "every service is back. We will announce a new date at least 14 days ahead."
-    ),
-    "postponed": (
-        "We have postponed this maintenance. New start: {new_start}. New end: {new_end}. "
-        "Until then nothing changes for you. Details: {link}"
-    ),
-}
-
-
-def add_defaults(apps, schema_editor):
-    UpdateTemplate = apps.get_model("statuspage", "UpdateTemplate")
-    for kind, body in DEFAULTS.items():
-        UpdateTemplate.objects.get_or_create(kind=kind, defaults={"body": body})
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("statuspage", "0009_subscription_all_services"),
@@ -85,5 +48,4 @@ class Migration(migrations.Migration):
                 "verbose_name": "update template",
             },
         ),
-        migrations.RunPython(add_defaults, migrations.RunPython.noop),
     ]

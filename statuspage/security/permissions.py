@@ -22,6 +22,9 @@ STATUS_EDITOR_PERMISSIONS = [
     ("statuspage", "view_statusupdate"),
     ("statuspage", "view_crosspost"),
     ("statuspage", "change_crosspost"),
+    # The words of the update templates are theirs to keep right; the kinds are fixed.
+    ("statuspage", "view_updatetemplate"),
+    ("statuspage", "change_updatetemplate"),
     ("faq", "view_faq"),
     # On the day, whoever posts progress also answers the customers who ask.
     ("faq", "reply_officially"),
