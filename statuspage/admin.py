@@ -71,7 +71,7 @@ class UpdateInline(admin.TabularInline):
     """The event's updates, newest first; new ones are posted with “Post an update”."""
 
     model = StatusUpdate
-    fields = ["display_at", "status_label", "body", "author", "published_at", "on_x", "told"]
+    fields = ["shown_at", "status_label", "body", "author", "published", "on_x", "told"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -86,7 +86,7 @@ class UpdateInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("author")
+            .select_related("author", "maintenance", "incident")
             .prefetch_related(posts)
             .annotate(
                 notices=Count("messages", filter=notices),
@@ -94,6 +94,16 @@ class UpdateInline(admin.TabularInline):
                 notices_failed=Count("messages", filter=notices & Q(messages__state="failed")),
             )
         )
+
+    @admin.display(description=gettext_lazy("Shown as posted at"))
+    def shown_at(self, update) -> str:
+        return event_time(update.display_at, update.event)
+
+    @admin.display(description=gettext_lazy("Published"))
+    def published(self, update) -> str:
+        if update.published_at is None:
+            return _("Draft")
+        return event_time(update.published_at, update.event)
 
     @admin.display(description="On X")
     def on_x(self, update) -> str:
@@ -463,12 +473,20 @@ class IncidentAdmin(EventAdmin):
 
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(MarkdownxModelAdmin):
-    list_display = ["__str__", "display_at", "author", "published_at"]
+    list_display = ["__str__", "shown_at", "author", "published"]
     list_filter = [("published_at", admin.EmptyFieldListFilter)]
     list_select_related = ["maintenance", "incident", "author"]
     search_fields = ["body"]
     fields = ["body", "display_at"]
     actions = ["publish"]
+
+    @admin.display(description=gettext_lazy("Shown as posted at"), ordering="display_at")
+    def shown_at(self, update) -> str:
+        return event_time(update.display_at, update.event)
+
+    @admin.display(description=gettext_lazy("Published"), ordering="published_at", boolean=True)
+    def published(self, update) -> bool:
+        return update.published_at is not None
 
     def has_add_permission(self, request):
         return False  # updates are posted from their event's page
