@@ -225,3 +225,5 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation", "role", "user", "notify_replies"]
     search_fields = ["name", "organisation", "user__email"]
     raw_id_fields = ["user"]
+    # Confirmed by the staff member themselves, on the console's “Who customers see”.
+    readonly_fields = ["public_name_confirmed_at"]

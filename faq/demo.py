@@ -191,6 +191,8 @@ def _demo_user(person: dict, *, is_staff: bool):
             "organisation": person["organisation"],
             "role": person.get("role", ""),
             "notify_replies": False,
+            # The staff member's reply is signed with the name they confirmed, as any is.
+            "public_name_confirmed_at": SEED_ANNOUNCED if is_staff else None,
         },
     )
     return user

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 
 class CommentForm(forms.Form):
@@ -46,3 +47,25 @@ class ModerationForm(forms.Form):
         ]
     )
     reason = forms.CharField(required=False, max_length=500)
+
+
+class PublicNameForm(forms.Form):
+    """The name and role customers see on a staff member's official replies
+    (``services.profile_set_public`` checks them)."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Your name, as customers see it"),
+        max_length=100,
+        help_text=gettext_lazy("For example “Stuart Ellis”: not your sign-in name."),
+        widget=forms.TextInput(attrs={"autocomplete": "name", "size": 40}),
+    )
+    role = forms.CharField(
+        label=gettext_lazy("Your role"),
+        max_length=100,
+        help_text=gettext_lazy("For example “Customer support lead”."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title", "size": 40}),
+    )
+
+    def __init__(self, *args, role_required: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].required = role_required

@@ -251,6 +251,13 @@ class Profile(models.Model):
         help_text="When its owner confirmed the address; nothing is e-mailed to it before.",
     )
     email_confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    public_name_confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Staff: when its owner confirmed the name and role customers see; no "
+        "official reply goes out before.",
+    )
 
     def __str__(self) -> str:
         return self.name

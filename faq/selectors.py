@@ -220,3 +220,12 @@ def _may_see(viewer, powers: CommentPowers, comment: Comment) -> bool:
         and viewer.is_authenticated
         and comment.author_id == viewer.pk
     )
+
+
+def public_name_unconfirmed(user) -> bool:
+    """Whether ``user`` may answer customers officially but has not yet confirmed the name
+    and role customers would see (``services.profile_set_public``)."""
+    if not comment_powers(user).answer:
+        return False
+    profile = getattr(user, "profile", None)  # none yet: made when first needed
+    return profile is None or profile.public_name_confirmed_at is None

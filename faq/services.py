@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from faq.models import FAQ, Comment, CommentStatus, Profile, Section, SectionKind
 from faq.powers import comment_powers
@@ -30,6 +31,29 @@ def profile_for(user) -> Profile:
     except Profile.DoesNotExist:
         name = user.get_full_name() or user.get_username()
         return Profile.objects.create(user=user, name=name[:100])
+
+
+@transaction.atomic
+def profile_set_public(*, user, name: str, role: str) -> Profile:
+    """Set the name and role customers see on ``user``'s official replies and in the e-mails
+    about them, and mark them confirmed. Raises ValidationError (on "name" or "role"),
+    saving nothing, for a name that is the sign-in name, or no role from staff who answer.
+    """
+    name, role = name.strip(), role.strip()
+    if not name:
+        _refuse(_("Write the name customers will see."), "name")
+    if name.casefold() == user.get_username().casefold():
+        _refuse(
+            _("Customers would see your sign-in name; write the name you want them to see."),
+            "name",
+        )
+    if not role and comment_powers(user).answer:
+        _refuse(_("Write your role, as customers will read it on your answers."), "role")
+    profile = profile_for(user)
+    profile.name, profile.role = name[:100], role[:100]
+    profile.public_name_confirmed_at = timezone.now()
+    profile.save(update_fields=["name", "role", "public_name_confirmed_at"])
+    return profile
 
 
 def _clean_body(body: str) -> str:
@@ -78,6 +102,14 @@ def comment_post(*, faq: FAQ, author, body: str, parent: Comment | None = None) 
             _refuse("That comment is not shown, so it cannot be replied to.", "parent")
     profile = profile_for(author)
     official = comment_powers(author).answer
+    if official and profile.public_name_confirmed_at is None:
+        # Not signed with a sign-in name such as "admin": the name is asked for first.
+        _refuse(
+            _(
+                "Set the name and role customers will see before answering: "
+                "Who customers see, on the staff console."
+            )
+        )
     held = _hold_reason(author=author, body=body, official=official)
     comment = Comment.objects.create(
         faq=faq,

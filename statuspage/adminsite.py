@@ -8,12 +8,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from faq import selectors as faq_selectors
 from faq import services as faq_services
+from faq.forms import PublicNameForm
 from faq.models import Comment
 from faq.powers import comment_powers
 from statuspage import console
@@ -70,14 +74,21 @@ class StaffAdminSite(TwoFactorAdminSite):
 
     def get_urls(self):
         answer = self.admin_view(self.answer_view)
+        public_name = self.admin_view(self.public_name_view)
         return [
             path("console/answer/<int:pk>/", answer, name="console_answer"),
+            path("console/who-customers-see/", public_name, name="console_public_name"),
             *super().get_urls(),
         ]
 
     def index(self, request, extra_context=None, *, refused: Comment | None = None):
         """``refused``: a question whose answer was refused, with ``answer`` (what was typed
-        and why), shown first even if it is no longer waiting (its thread closed meanwhile)."""
+        and why), shown first even if it is no longer waiting (its thread closed meanwhile).
+
+        Staff who answer customers are asked first for the name and role customers see."""
+        if request.method == "GET" and faq_selectors.public_name_unconfirmed(request.user):
+            query = urlencode({"next": reverse("admin:index")})
+            return redirect(f"{reverse('admin:console_public_name')}?{query}")
         state = console.console()
         for question in state.questions:
             question.answer = {}
@@ -141,6 +152,45 @@ class StaffAdminSite(TwoFactorAdminSite):
             request, _("Answered %(name)s on the FAQ.") % {"name": question.author_name}
         )
         return redirect("admin:index")
+
+    def public_name_view(self, request):
+        """Who customers see: the name and role on one's official replies and in the e-mails
+        about them; back to ``next`` (an admin page) or the console once saved."""
+        user = request.user
+        profile = getattr(user, "profile", None)
+        confirmed = profile is not None and profile.public_name_confirmed_at is not None
+        initial = {
+            "name": profile.name if confirmed else user.get_full_name(),
+            "role": profile.role if profile is not None else "",
+        }
+        form = PublicNameForm(
+            request.POST or None, initial=initial, role_required=comment_powers(user).answer
+        )
+        if form.is_valid():
+            try:
+                profile = faq_services.profile_set_public(user=user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, _("Customers now see you as %(name)s.") % {"name": profile.name}
+                )
+                return redirect(_admin_page(request, request.GET.get("next", "")))
+        context = {
+            **self.each_context(request),
+            "title": _("Who customers see"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/public_name.html", context)
+
+
+def _admin_page(request, url: str) -> str:
+    """``url`` if it is a page of this admin on this site, else the console."""
+    console_url = reverse("admin:index")
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe and url.startswith(console_url) else console_url
 
 
 def _key(app: dict, model: dict) -> tuple[str, str]:

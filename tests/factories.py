@@ -4,8 +4,18 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from faq.models import FAQ, Comment, ImpactEntry, ImpactLevel, Section, SectionKind, TeamMember
+from faq.models import (
+    FAQ,
+    Comment,
+    ImpactEntry,
+    ImpactLevel,
+    Profile,
+    Section,
+    SectionKind,
+    TeamMember,
+)
 from statuspage.models import (
     Incident,
     IncidentImpact,
@@ -38,9 +48,27 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
+class ProfileFactory(factory.django.DjangoModelFactory):
+    """What customers see of an account. A staff member's name and role are confirmed, as
+    the console asks on first use; ``public_name_confirmed_at=None`` for one who has not."""
+
+    class Meta:
+        model = Profile
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.LazyAttribute(lambda p: p.user.get_full_name() or "Alex Morgan")
+    role = factory.LazyAttribute(lambda p: "Support" if p.user.is_staff else "")
+    public_name_confirmed_at = factory.LazyAttribute(
+        lambda p: timezone.now() if p.user.is_staff else None
+    )
+
+
 class StaffFactory(UserFactory):
+    """A superuser with a confirmed public name and role (``profile__name=...`` to choose)."""
+
     is_staff = True
     is_superuser = True
+    profile = factory.RelatedFactory(ProfileFactory, factory_related_name="user")
 
 
 class ServiceGroupFactory(factory.django.DjangoModelFactory):

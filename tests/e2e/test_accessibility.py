@@ -216,8 +216,9 @@ def test_the_comment_thread_has_no_axe_violations_for_a_customer(every_status, l
 
 
 def test_the_comment_thread_has_no_axe_violations_for_staff(every_status, live_server, page):
-    staff = StaffFactory()
-    Profile.objects.create(user=staff, name="Stoo", organisation="dotMailer", role="Support lead")
+    staff = StaffFactory(
+        profile__name="Stoo", profile__organisation="dotMailer", profile__role="Support lead"
+    )
     sign_in(page, live_server, staff)
     visit(page, live_server.url + FAQ_PATH + "#comments")
     expect(page.locator(".moderate").first).to_be_visible()

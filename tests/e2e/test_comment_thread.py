@@ -40,9 +40,12 @@ def watch_errors(page, errors: list) -> None:
 
 @pytest.fixture
 def staff_user(transactional_db, demo):
-    user = StaffFactory(first_name="Stuart")
-    Profile.objects.create(user=user, name="Stoo", organisation="dotMailer", role="Support lead")
-    return user
+    return StaffFactory(
+        first_name="Stuart",
+        profile__name="Stoo",
+        profile__organisation="dotMailer",
+        profile__role="Support lead",
+    )
 
 
 @pytest.fixture

@@ -1,13 +1,16 @@
 """The day's communicator in a browser: the console shows the coming window; its one button
 opens the composer; starting the window days early asks for confirmation first, with the
-words typed kept; posted, they are back on the console and an anonymous reader sees it."""
+words typed kept; posted, they are back on the console and an anonymous reader sees it. On
+first use, the console asks for the name and role customers see."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from statuspage.models import MaintenanceWindow
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, admin_sign_in
-from tests.factories import PASSWORD, StaffFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory
 
 SLUG = "dotmailer-database-upgrade"
 
@@ -69,3 +72,24 @@ def test_the_composer_is_styled_as_the_admin_is_and_says_x_is_off(staff, live_se
     assert window.hashtag, "the demo window posts its progress to X"
     expect(staff.locator("input[name=cross_post]")).not_to_be_checked()  # no X credentials here
     expect(staff.locator(".field-cross_post")).to_contain_text("X is off")
+
+
+def test_on_first_use_the_console_asks_the_name_customers_see(transactional_db, live_server, page):
+    UserFactory(
+        username="sam.k", first_name="Sam", last_name="Okafor", is_staff=True, is_superuser=True
+    )
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "sam.k")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    expect(page).to_have_url(re.compile(r"/admin/console/who-customers-see/\?next="))
+    name = page.get_by_label("Your name, as customers see it")
+    expect(name).to_have_value("Sam Okafor")  # the account's full name, not “sam.k”
+    label = page.locator("label[for=id_name]").bounding_box()
+    assert label["x"] + label["width"] <= name.bounding_box()["x"]  # the admin's form styles
+    page.get_by_label("Your role").fill("Duty engineer")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(live_server.url + "/admin/")
+    expect(page.locator(".messagelist")).to_contain_text("Customers now see you as Sam Okafor.")

@@ -391,8 +391,7 @@ def test_replies_are_e_mailed_only_once_the_address_is_confirmed(
         client.post(faq.get_absolute_url(), {"body": "And why 11:00?"})
     assert [m.to for m in mail.outbox] == [["new@example.com"]] * 2  # the link again
     question = Comment.objects.filter(author=customer).first()
-    staff = StaffFactory(email="staff@example.com")
-    Profile.objects.create(user=staff, name="Stoo", role="Support")
+    staff = StaffFactory(email="staff@example.com", profile__name="Stoo", profile__role="Support")
 
     def reply(body: str) -> list:
         mail.outbox.clear()

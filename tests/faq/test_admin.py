@@ -143,6 +143,8 @@ def test_window_with_bad_input_is_refused_with_a_clear_message(staff_client, cha
         "/admin/faq/faq/add/",
         "/admin/faq/teammember/",
         "/admin/faq/comment/",
+        "/admin/faq/profile/",
+        "/admin/console/who-customers-see/",
     ],
 )
 def test_admin_pages_open(demo, staff_client, path):

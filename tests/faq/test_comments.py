@@ -28,6 +28,7 @@ def _person(
     Profile.objects.create(
         user=user, name=name, organisation=organisation, role=role,
         email_confirmed_at=timezone.now() if confirmed else None,
+        public_name_confirmed_at=timezone.now() if staff else None,
     )  # fmt: skip
     return user
 

@@ -8,7 +8,7 @@ from django.test import Client, TestCase
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from faq.models import Comment, CommentStatus, Profile
+from faq.models import Comment, CommentStatus
 from statuspage.security.permissions import COMMENT_MODERATORS, STATUS_EDITORS
 from tests.factories import PASSWORD, CommentFactory, FAQFactory, StaffFactory, UserFactory
 
@@ -32,8 +32,7 @@ def thread(faq):
 
 
 def _staff(username: str, *, group: str | None = None, superuser: bool = False):
-    user = StaffFactory(username=username, is_superuser=superuser)
-    Profile.objects.create(user=user, name=username.title(), role="Support")
+    user = StaffFactory(username=username, is_superuser=superuser)  # role "Support"
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user

@@ -81,6 +81,23 @@ class Admin:
         )
         assert answer.status_code == 302, answer.text
         assert answer.headers["Location"] == "/admin/"
+        return self.confirm_public_name()
+
+    def confirm_public_name(self) -> "Admin":
+        """On first use the console asks for the name and role customers see: give them."""
+        console = self.get("/admin/")
+        if "/admin/console/who-customers-see/" not in console.url:
+            return self
+        answer = self.post(
+            console.url.removeprefix(self.stack.url),
+            {
+                "csrfmiddlewaretoken": csrf_token(console.text),
+                "name": "Sam Okafor",
+                "role": "Duty engineer",
+            },
+        )
+        assert answer.status_code == 302, answer.text
+        assert answer.headers["Location"] == "/admin/"
         return self
 
     def window_pk(self) -> str:

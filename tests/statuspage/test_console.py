@@ -18,6 +18,7 @@ from tests.factories import (
     FAQFactory,
     IncidentFactory,
     MaintenanceWindowFactory,
+    ProfileFactory,
     StaffFactory,
     StatusUpdateFactory,
     UserFactory,
@@ -36,6 +37,7 @@ def clock(time_machine):
 def editor(db, client, clock):
     """A Status editor, as the day's communicator is: no superuser powers."""
     user = UserFactory(username="sam", is_staff=True)
+    ProfileFactory(user=user, name="Sam Okafor", role="Duty engineer")
     user.groups.add(Group.objects.get(name=STATUS_EDITORS))
     client.force_login(user)
     return client

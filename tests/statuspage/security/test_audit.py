@@ -13,6 +13,7 @@ from tests.admin_forms import form_data
 from tests.factories import (
     FAQFactory,
     MaintenanceWindowFactory,
+    ProfileFactory,
     ServiceFactory,
     UserFactory,
 )
@@ -146,6 +147,7 @@ def test_the_trail_cannot_be_edited_or_deleted_even_by_a_superuser(staff_client)
 
 def test_status_editors_cannot_read_the_trail(db, client):
     editor = UserFactory(username="duty-engineer", is_staff=True)
+    ProfileFactory(user=editor)  # the console asks nothing first
     editor.groups.add(Group.objects.get(name=STATUS_EDITORS))
     client.force_login(editor)
     assert client.get(LOG).status_code == 403

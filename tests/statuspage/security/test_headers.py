@@ -309,6 +309,7 @@ def test_public_pages_have_no_inline_script_or_style(site, client, path):
         "/admin/faq/faq/{faq}/change/",
         "/admin/auth/user/add/",
         "/admin/two-factor/",
+        "/admin/console/who-customers-see/",
     ],
 )
 def test_admin_pages_have_no_inline_script_or_style(site, staff_client, path):
