@@ -12,7 +12,11 @@ from markdownx.widgets import AdminMarkdownxWidget
 
 from statuspage.models import MaintenanceStatus, MaintenanceWindow, ServiceStatus
 from statuspage.outbox.channels import x
-from statuspage.services import MAINTENANCE_TRANSITIONS, maintenance_service_statuses
+from statuspage.services import (
+    MAINTENANCE_TRANSITIONS,
+    maintenance_end_statuses,
+    maintenance_service_statuses,
+)
 from statuspage.templatetags.status import event_time, hours
 
 NO_CHANGE = ""
@@ -101,6 +105,9 @@ class StatusUpdateForm(forms.Form):
             event.status in MAINTENANCE_TRANSITIONS[MaintenanceStatus.IN_PROGRESS]
         )
         proposed = maintenance_service_statuses(event) if startable else {}
+        # And completing it puts back what the start changed.
+        ending = isinstance(event, MaintenanceWindow) and event.is_active
+        restored = maintenance_end_statuses(event) if ending else {}
         for service in event.services.all():
             name = f"service_{service.pk}"
             unchanged = _("No change (%(status)s)") % {"status": service.get_status_display()}
@@ -111,6 +118,10 @@ class StatusUpdateForm(forms.Form):
                     if on_start
                     else _("starting leaves it, as the FAQ says")
                 )
+            elif service in restored:
+                unchanged += " · " + _("completing: back to %(status)s") % {
+                    "status": ServiceStatus(restored[service]).label
+                }
             self.fields[name] = forms.ChoiceField(
                 label=service.name,
                 required=False,

@@ -307,9 +307,8 @@ def _lifecycle_effects(event, update, service_statuses: dict, *, now) -> list[st
         return ["started_at"]
     if update.status in {MaintenanceStatus.COMPLETED, MaintenanceStatus.ROLLED_BACK}:
         event.completed_at = now
-        for service, (before, during) in _statuses_before(event).items():
-            if service.status == during:
-                service_statuses.setdefault(service, before)
+        for service, before in maintenance_end_statuses(event).items():
+            service_statuses.setdefault(service, before)
         return ["completed_at"]
     if update.status == MaintenanceStatus.POSTPONED:
         event.postponed_at = now
@@ -349,6 +348,17 @@ def maintenance_service_statuses(window: MaintenanceWindow) -> dict[Service, str
         if service.pk in worst
         else ServiceStatus.UNDER_MAINTENANCE
         for service in window.services.all()
+    }
+
+
+def maintenance_end_statuses(window: MaintenanceWindow) -> dict[Service, str]:
+    """What completing (or rolling back) ``window`` sets its services back to: the status
+    each had before the start changed it, where the start's status still holds (one that
+    staff moved on since, to an outage say, is theirs to decide)."""
+    return {
+        service: before
+        for service, (before, during) in _statuses_before(window).items()
+        if service.status == during
     }
 
 

@@ -231,3 +231,15 @@ def test_a_stale_form_is_refused_with_what_changed_and_the_words_kept(editor):
     response = editor.post(_compose_url(window), again)
     assert response.status_code == 302, response.context["form"].errors
     assert window.updates.count() == 2
+
+
+def test_under_way_the_composer_says_what_completing_puts_back(editor):
+    window = _window(scheduled_start=NOW - timedelta(minutes=5))
+    service = window.services.get()
+    update_post(event=window, author=StaffFactory(), body="Started.", status="in_progress")
+    service.refresh_from_db()
+    assert service.status == "under_maintenance"  # no FAQ: every service is
+
+    form = editor.get(_compose_url(window)).context["form"]
+    label = dict(form.fields[f"service_{service.pk}"].choices)[""]
+    assert label == "No change (Under maintenance) · completing: back to Operational"
