@@ -52,9 +52,13 @@ def demo_load(*, now: datetime | None = None) -> None:
 
 
 def _next_saturday_11am_london(*, after: datetime) -> datetime:
+    """The first Saturday 11:00 London time at or after ``after``."""
     day = after.astimezone(LONDON).date()
     day += timedelta(days=(5 - day.weekday()) % 7)
-    return datetime(day.year, day.month, day.day, 11, 0, tzinfo=LONDON).astimezone(UTC)
+    start = datetime(day.year, day.month, day.day, 11, 0, tzinfo=LONDON)
+    if start < after:
+        start += timedelta(days=7)
+    return start.astimezone(UTC)
 
 
 def _load_services() -> dict[str, Service]:

@@ -3,7 +3,8 @@
 import html
 import io
 import re
-from datetime import UTC, datetime
+import zoneinfo
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,24 @@ def test_original_window_is_completed_and_a_copy_is_scheduled_ahead(demo):
     days_ahead = (copy.scheduled_start - datetime.now(UTC)).days
     assert 3 <= days_ahead <= 10
     assert copy.faq.impact_entries.count() == original.faq.impact_entries.count() == 29
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 12, 2, 12, 0, tzinfo=UTC),  # a Wednesday afternoon: not this Saturday
+        datetime(2026, 12, 2, 10, 59, tzinfo=UTC),  # a Wednesday morning: this Saturday
+        datetime(2026, 12, 5, 11, 30, tzinfo=UTC),  # a Saturday, after 11:00
+        datetime(2027, 3, 24, 12, 0, tzinfo=UTC),  # the clocks change before the Saturday
+    ],
+)
+def test_the_copy_is_a_saturday_at_11_london_time_at_least_three_days_ahead(db, now):
+    with time_machine.travel(now, tick=False):
+        call_command("load_demo", stdout=io.StringIO())
+    start = MaintenanceWindow.objects.get(slug="dotmailer-database-upgrade").scheduled_start
+    assert now + timedelta(days=3) <= start <= now + timedelta(days=10)
+    local = start.astimezone(zoneinfo.ZoneInfo("Europe/London"))
+    assert (local.weekday(), local.hour, local.minute) == (5, 11, 0)
 
 
 def _counts():
