@@ -34,6 +34,7 @@ GROUPS = [
             ("statuspage", "service", None),
             ("statuspage", "servicegroup", None),
             ("statuspage", "crosspost", gettext_lazy("Posts on X")),
+            ("statuspage", "updatetemplate", None),
         ],
     ),
     (

@@ -1,16 +1,22 @@
-"""The day's communicator in a browser: the console shows the coming window; its one button
-opens the composer; starting the window days early asks for confirmation first, with the
-words typed kept; posted, they are back on the console and an anonymous reader sees it. On
+"""The day's communicator in a browser: the console shows the coming window; a template
+starts it in two clicks, with the service changes its FAQ proposes; starting it days early
+asks for confirmation first, with the words typed kept; posted, they are back on the console
+and an anonymous reader sees it; a customer's question is answered from the console. On
 first use, the console asks for the name and role customers see."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from statuspage.models import MaintenanceWindow
+from faq.models import FAQ, Comment
+from statuspage.models import MaintenanceWindow, Service
+from statuspage.security.permissions import STATUS_EDITORS
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, admin_sign_in
-from tests.factories import PASSWORD, StaffFactory, UserFactory
+from tests.factories import PASSWORD, CommentFactory, ProfileFactory, StaffFactory, UserFactory
 
 SLUG = "dotmailer-database-upgrade"
 
@@ -29,7 +35,7 @@ def test_starting_a_window_days_early_asks_first_and_keeps_the_words(staff, live
     window = MaintenanceWindow.objects.get(slug=SLUG)
     coming = staff.locator("section", has=staff.get_by_role("heading", name="Coming next"))
     expect(coming).to_contain_text(window.title)
-    coming.get_by_role("link", name="Post an update").click()  # click 1
+    coming.get_by_role("link", name="Write your own update").click()  # click 1
 
     # What starting will do to each service, as the window's FAQ says, before it is done.
     forums = window.services.get(name="Support forums")
@@ -93,3 +99,77 @@ def test_on_first_use_the_console_asks_the_name_customers_see(transactional_db, 
 
     expect(page).to_have_url(live_server.url + "/admin/")
     expect(page.locator(".messagelist")).to_contain_text("Customers now see you as Sam Okafor.")
+
+
+@pytest.fixture
+def editor(transactional_db, demo, live_server, browser):
+    """A Status editor, as the day's communicator is, whose public name is set."""
+    user = UserFactory(username="sam", first_name="Sam", last_name="Okafor", is_staff=True)
+    ProfileFactory(user=user, name="Sam Okafor", role="Duty engineer")
+    user.groups.add(Group.objects.get(name=STATUS_EDITORS))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    admin_sign_in(page, live_server, user, password=PASSWORD, then="/admin/")
+    yield page
+    context.close()
+
+
+def test_an_editor_starts_the_window_from_a_template_then_answers_a_customer(
+    editor, live_server, page
+):
+    # The window is due in ten minutes, and a customer has asked about it.
+    now = timezone.now()
+    window = MaintenanceWindow.objects.get(slug=SLUG)
+    window.scheduled_start, window.scheduled_end = (
+        now + timedelta(minutes=10),
+        now + timedelta(hours=4),
+    )
+    window.save()
+    faq = FAQ.objects.get(slug=SLUG)
+    CommentFactory(faq=faq, author_name="Rita", author_organisation="Spektrix",
+                   body="Will our API calls queue, or fail?")  # fmt: skip
+
+    editor.reload()
+    coming = editor.locator("section", has=editor.get_by_role("heading", name="Coming next"))
+    expect(coming).to_contain_text(window.title)
+    coming.get_by_role("link", name="Started", exact=True).click()  # click 1: the template
+
+    expect(editor.locator("textarea[name=body]")).to_have_value(
+        re.compile(r"^The maintenance has started: Database upgrade")
+    )
+    expect(editor.locator("select[name=status]")).to_have_value("in_progress")
+    # What starting does to each service, from the window's FAQ, before it is done.
+    forums = window.services.get(name="Support forums")
+    proposed = editor.locator(f"select[name=service_{forums.pk}] option[value='']")
+    expect(proposed).to_have_text("No change (Operational) · starting: Degraded performance")
+    lead_vision = Service.objects.get(name="Lead Vision")  # unaffected, says entry 3.2
+    expect(editor.locator(f"select[name=service_{lead_vision.pk}]")).to_have_count(0)
+    # Each channel's reading of it, beside the form.
+    previews = editor.locator("#previews")
+    expect(previews.locator(".preview-public")).to_contain_text("The maintenance has started")
+    expect(previews.locator(".preview-email__subject")).to_contain_text(
+        f"{window.title}: In progress"
+    )
+
+    editor.click('input[type=submit][value="Post update"]')  # click 2: posted
+    expect(editor).to_have_url(live_server.url + "/admin/")
+    expect(editor.locator(".messagelist")).to_contain_text("Update published")
+    under_way = editor.locator("section", has=editor.get_by_role("heading", name="Under way"))
+    expect(under_way).to_contain_text(window.title)
+    forums.refresh_from_db()
+    lead_vision.refresh_from_db()
+    assert (forums.status, lead_vision.status) == ("degraded_performance", "operational")
+
+    page.goto(live_server.url + "/")  # an anonymous reader, in another browser context
+    expect(page.locator("main")).to_contain_text("The maintenance has started")
+
+    question = editor.locator(".console-question", has_text="Will our API calls queue")
+    question.locator("textarea").fill("They fail fast with a 503: retry after 15:00.")
+    question.get_by_role("button", name="Answer").click()
+    expect(editor.locator(".messagelist")).to_contain_text("Answered Rita")
+    reply = Comment.objects.get(body__startswith="They fail fast")
+    assert (reply.author_name, reply.author_role, reply.is_official) == (
+        "Sam Okafor", "Duty engineer", True)  # fmt: skip
+    page.goto(live_server.url + faq.get_absolute_url())
+    expect(page.locator(".comment", has_text="They fail fast")).to_contain_text("Sam Okafor")
