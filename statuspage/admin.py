@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -23,14 +24,17 @@ from markdownx.admin import MarkdownxModelAdmin
 from statuspage import services, update_templates
 from statuspage.common import queueing
 from statuspage.common.forms import add_service_errors
+from statuspage.common.times import utc_time
 from statuspage.forms import StatusUpdateForm
 from statuspage.models import (
+    ChangeSource,
     Incident,
     IncidentStatus,
     MaintenanceStatus,
     MaintenanceWindow,
     Service,
     ServiceGroup,
+    StatusChange,
     StatusUpdate,
     UpdateTemplate,
 )
@@ -47,6 +51,7 @@ admin.site.index_title = "Status, maintenance and FAQs"
 class ServiceInline(admin.TabularInline):
     model = Service
     fields = ["name", "slug", "position", "status"]
+    readonly_fields = ["status"]  # changed on the service's own page, into its history
     prepopulated_fields = {"slug": ["name"]}
     extra = 0
 
@@ -65,6 +70,46 @@ class ServiceAdmin(admin.ModelAdmin):
     list_select_related = ["group"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        """A new status of an existing service goes into its history, by the admin, through
+        the services layer; the other fields are saved as they are."""
+        status = obj.status
+        if change and "status" in form.changed_data:
+            obj.status = form.initial["status"]
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if obj.status != status:
+                services.service_status_set(
+                    service=obj,
+                    status=status,
+                    at=timezone.now(),
+                    source=ChangeSource.ADMIN,
+                    actor=request.user,
+                )
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """The services' history, as it was written: read only."""
+
+    list_display = ["service", "old_status", "new_status", "when", "source", "update", "actor"]
+    list_filter = ["source", "new_status", "service"]
+    list_select_related = ["service", "update__maintenance", "update__incident", "actor"]
+    date_hierarchy = "at"
+
+    @admin.display(description=gettext_lazy("When"), ordering="at")
+    def when(self, change) -> str:
+        return utc_time(change.at)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class UpdateInline(admin.TabularInline):

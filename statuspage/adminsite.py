@@ -35,6 +35,7 @@ GROUPS = [
             ("statuspage", "servicegroup", None),
             ("statuspage", "crosspost", gettext_lazy("Posts on X")),
             ("statuspage", "updatetemplate", None),
+            ("statuspage", "statuschange", gettext_lazy("Service history")),
         ],
     ),
     (

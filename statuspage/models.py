@@ -432,3 +432,42 @@ class UpdateTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class ChangeSource(models.TextChoices):
+    """What moved a service to a new status, as the history records it."""
+
+    UPDATE = "update", "An update"
+    LIFECYCLE = "lifecycle", "A step of a window's lifecycle"
+    AUTOMATIC = "automatic", "An automatic start or completion"
+    ADMIN = "admin", "The admin"
+    API = "api", "An API client"
+    RECONSTRUCTED = "reconstructed", "Rebuilt from the updates posted before the history"
+
+
+class StatusChange(models.Model):
+    """One change of a service's status: the history uptime is computed from. Written by
+    the services layer in the transaction that makes the change, never edited afterwards."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="history")
+    old_status = models.CharField(max_length=32, choices=ServiceStatus.choices)
+    new_status = models.CharField(max_length=32, choices=ServiceStatus.choices)
+    at = models.DateTimeField()
+    source = models.CharField(max_length=20, choices=ChangeSource.choices)
+    update = models.ForeignKey(
+        StatusUpdate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["service", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.old_status} → {self.new_status}"

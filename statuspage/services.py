@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from statuspage.models import (
+    ChangeSource,
     Incident,
     IncidentStatus,
     MaintenanceStatus,
@@ -18,6 +19,7 @@ from statuspage.models import (
     Service,
     ServiceChange,
     ServiceStatus,
+    StatusChange,
     StatusUpdate,
 )
 from statuspage.outbox import services as outbox
@@ -275,6 +277,7 @@ def _check_new_dates(event, new_start, new_end, *, now: datetime) -> None:
 def _apply(event, update: StatusUpdate, service_statuses: dict, *, now, new_start, new_end) -> None:
     """Apply a published update's status and service changes to the event and services."""
     fields = ["updated_at"]
+    chosen = set(service_statuses)
     if update.status != event.status:
         event.status = update.status
         fields.append("status")
@@ -290,7 +293,7 @@ def _apply(event, update: StatusUpdate, service_statuses: dict, *, now, new_star
         event.sequence += 1
         fields.append("sequence")
     event.save(update_fields=fields)
-    _change_services(update, service_statuses)
+    _change_services(update, service_statuses, lifecycle=set(service_statuses) - chosen)
 
 
 def _lifecycle_effects(event, update, service_statuses: dict, *, now) -> list[str]:
@@ -374,15 +377,64 @@ def _statuses_before(window: MaintenanceWindow) -> dict[Service, tuple[str, str]
     return before
 
 
-def _change_services(update: StatusUpdate, service_statuses: dict) -> None:
+def _change_services(update: StatusUpdate, service_statuses: dict, *, lifecycle=()) -> None:
+    """Apply the update's service changes (``lifecycle``: those its status made, not staff),
+    each as one of the update's announced changes and one row of the service's history."""
+    automatic = update.author_id is None
     for service, status in service_statuses.items():
-        if status not in ServiceStatus.values:
-            _refuse(f"“{status}” is not a service status.")
-        service.refresh_from_db(fields=["status"])
-        if service.status == status:
-            continue
-        ServiceChange.objects.create(
-            update=update, service=service, old_status=service.status, new_status=status
+        if automatic:
+            source = ChangeSource.AUTOMATIC
+        else:
+            source = ChangeSource.LIFECYCLE if service in lifecycle else ChangeSource.UPDATE
+        change = service_status_set(
+            service=service,
+            status=status,
+            at=update.published_at,
+            source=source,
+            update=update,
+            actor=update.author,
         )
+        if change is not None:
+            ServiceChange.objects.create(
+                update=update,
+                service=service,
+                old_status=change.old_status,
+                new_status=change.new_status,
+            )
+
+
+@transaction.atomic
+def service_status_set(
+    *, service: Service, status: str, at: datetime, source: str, update=None, actor=None
+) -> StatusChange | None:
+    """Move ``service`` to ``status`` as of ``at`` and write it in the service's history,
+    in one transaction; None when it already has that status.
+
+    Raises ValidationError, changing nothing, for an unknown status or a change dated before
+    the service's last recorded one: the history is only ever added to, in order.
+    """
+    if status not in ServiceStatus.values:
+        _refuse(f"“{status}” is not a service status.")
+    locked = Service.objects.select_for_update().get(pk=service.pk)
+    if locked.status == status:
         service.status = status
-        service.save(update_fields=["status", "updated_at"])
+        return None
+    last = locked.history.order_by("-at", "-pk").values_list("at", flat=True).first()
+    if last is not None and at < last:
+        _refuse(
+            f"{service.name}'s status last changed at {last:%d %B %Y %H:%M:%S} UTC; a change "
+            f"cannot be dated before it ({at:%d %B %Y %H:%M:%S} UTC)."
+        )
+    change = StatusChange.objects.create(
+        service=locked,
+        old_status=locked.status,
+        new_status=status,
+        at=at,
+        source=source,
+        update=update,
+        actor=actor,
+    )
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    service.status = status
+    return change

@@ -330,6 +330,9 @@ NOTICE_QUIET_SECONDS = int(env("NOTICE_QUIET_SECONDS", "120"))
 CONSOLE_NUDGE_MINUTES = int(env("CONSOLE_NUDGE_MINUTES", "30"))
 # Starting a window more than this long before its planned start asks staff to confirm.
 CONSOLE_EARLY_MINUTES = int(env("CONSOLE_EARLY_MINUTES", "30"))
+# Uptime (statuspage.uptime): a minute in partial outage counts as this much downtime, a
+# minute in major outage as a whole one, as Statuspage and Instatus count them.
+UPTIME_PARTIAL_WEIGHT = float(env("UPTIME_PARTIAL_WEIGHT", "0.3"))
 
 # A post whose worker died while sending may be on X or not: the event's next posts wait this
 # long for staff to check it (marked sent, they reply to it), then go on without it.

@@ -1,5 +1,5 @@
 """Migrations that move data: the two outboxes made one (0007), threads numbered (faq 0004),
-all services or some said by a flag (0009).
+all services or some said by a flag (0009), the service history rebuilt (0011).
 
 On the demo data, with outbox rows in every state, as an install upgrading would have them:
 migrated back to before, filled through the historical models, then forward again.
@@ -152,3 +152,34 @@ def test_whoever_chose_services_is_no_longer_a_reader_of_all_of_them():
     apps = _migrate([("statuspage", "0008_notice_html")])  # and back: the choices stay
     assert apps.get_model("statuspage", "Subscriber").objects.get(pk=some.pk).services.count() == 1
     _migrate(_latest())
+
+
+def test_the_service_history_is_rebuilt_from_the_published_updates_service_changes():
+    apps = _migrate([("statuspage", "0010_update_templates")])
+    Service = apps.get_model("statuspage", "Service")
+    Incident = apps.get_model("statuspage", "Incident")
+    Update = apps.get_model("statuspage", "StatusUpdate")
+    ServiceChange = apps.get_model("statuspage", "ServiceChange")
+    api = Service.objects.create(name="API", slug="api", status="operational")
+    incident = Incident.objects.create(
+        title="API down", slug="api-down", started_at=CREATED, published_at=CREATED
+    )
+    for minutes, old, new, published in [
+        (0, "operational", "major_outage", True),
+        (30, "major_outage", "partial_outage", True),
+        (45, "partial_outage", "operational", False),  # a draft: never applied
+    ]:
+        update = Update.objects.create(
+            incident=incident,
+            status="investigating",
+            body="…",
+            published_at=CREATED + timedelta(minutes=minutes) if published else None,
+        )
+        ServiceChange.objects.create(update=update, service=api, old_status=old, new_status=new)
+
+    apps = _migrate(_latest())
+    rows = apps.get_model("statuspage", "StatusChange").objects.order_by("at")
+    assert [(r.old_status, r.new_status, r.at, r.source) for r in rows] == [
+        ("operational", "major_outage", CREATED, "reconstructed"),
+        ("major_outage", "partial_outage", CREATED + timedelta(minutes=30), "reconstructed"),
+    ]
