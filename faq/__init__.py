@@ -1,3 +1,3 @@
 """Maintenance FAQs: sections, impact entries, the team, comment threads with official replies,
-customer accounts, and the seed FAQ as demo content. Imports statuspage's core models, common,
-caching and security."""
+customer accounts, and the seed FAQ and past incidents as demo content. Imports statuspage's core
+models (and its services, for the demo's service history), common, caching and security."""

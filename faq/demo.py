@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from faq import demo_content as seed
+from faq.demo_history import history_load
 from faq.models import FAQ, Comment, ImpactEntry, Profile, Section, TeamMember
 from statuspage.models import MaintenanceStatus, MaintenanceWindow, Service, ServiceGroup
 
@@ -21,7 +22,8 @@ LONDON = ZoneInfo("Europe/London")
 
 @transaction.atomic
 def demo_load(*, now: datetime | None = None) -> None:
-    """Create or refresh the demo content: the 2013 window, a copy ahead of ``now``.
+    """Create or refresh the demo content: the 2013 window, a copy ahead of ``now``, and
+    the past incidents of the 90 days before ``now`` (``faq.demo_history``).
 
     Running it again creates nothing twice; the copy is moved ahead again once
     its date has passed.
@@ -29,6 +31,7 @@ def demo_load(*, now: datetime | None = None) -> None:
     now = now or timezone.now()
     services = _load_services()
     team = _load_team()
+    history_load(now=now, services=services, author=_demo_user(seed.STAFF_REPLY, is_staff=True))
     _load_window(
         slug=SEED_SLUG,
         start=SEED_START,

@@ -9,10 +9,25 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.management import call_command
 
 from faq.models import FAQ, Comment, ImpactEntry, Section, TeamMember
-from statuspage.models import MaintenanceStatus, MaintenanceWindow, Service
+from statuspage import uptime
+from statuspage.models import (
+    ChangeSource,
+    Incident,
+    IncidentStatus,
+    MaintenanceStatus,
+    MaintenanceWindow,
+    Service,
+    ServiceStatus,
+    StatusChange,
+    StatusUpdate,
+)
+from statuspage.outbox.models import Message
+from statuspage.services import service_status_set
+from statuspage.subscriptions.models import Subscriber, Webhook
 
 SEED = Path(__file__).parent.parent / "fixtures" / "dotmailer-maintenance-faq-2013.txt"
 SEED_FAQ = "/faq/dotmailer-database-upgrade-2013/"
@@ -155,14 +170,25 @@ def test_the_copy_is_a_saturday_at_11_london_time_at_least_three_days_ahead(db, 
 def _counts():
     return [
         model.objects.count()
-        for model in (Service, MaintenanceWindow, FAQ, Section, ImpactEntry, TeamMember, Comment)
+        for model in (
+            Service,
+            MaintenanceWindow,
+            FAQ,
+            Section,
+            ImpactEntry,
+            TeamMember,
+            Comment,
+            Incident,
+            StatusUpdate,
+            StatusChange,
+        )
     ]
 
 
 def test_loading_twice_creates_nothing_twice(demo):
     before = _counts()
     call_command("load_demo", stdout=io.StringIO())
-    assert _counts() == before == [8, 2, 2, 22, 58, 5, 4]
+    assert _counts() == before == [8, 2, 2, 22, 58, 5, 4, 6, 23, 17]
 
 
 @pytest.mark.django_db
@@ -177,4 +203,86 @@ def test_the_copy_moves_ahead_once_its_date_has_passed():
     assert moved.scheduled_start == datetime(2027, 6, 5, 10, tzinfo=UTC)  # 11:00 BST
     assert "Saturday 5 June 2027" in moved.faq.sections.get(position=1).body
     assert "(10:00 – 14:00 UTC)" in moved.faq.sections.get(position=1).body
-    assert _counts() == [8, 2, 2, 22, 58, 5, 4]
+    assert _counts() == [8, 2, 2, 22, 58, 5, 4, 6, 23, 17]
+
+
+# --- the past 90 days ---------------------------------------------------------------------------
+
+
+def test_past_incidents_of_the_last_90_days_are_published_and_resolved(demo):
+    now = datetime.now(UTC)
+    incidents = list(Incident.objects.past().prefetch_related("services", "updates"))
+    assert len(incidents) == Incident.objects.count() == 6
+    assert all(now - timedelta(days=90) < i.started_at < now - timedelta(days=7) for i in incidents)
+    assert len({i.impact for i in incidents}) >= 3
+    assert len({s.name for i in incidents for s in i.services.all()}) >= 4
+    for incident in incidents:
+        updates = sorted(incident.updates.all(), key=lambda u: u.display_at)
+        assert 2 <= len(updates) <= 4
+        assert updates[0].status == IncidentStatus.INVESTIGATING
+        assert updates[-1].status == IncidentStatus.RESOLVED
+        assert all(u.published_at == u.display_at for u in updates)
+        assert incident.started_at < incident.published_at == updates[0].published_at
+        assert incident.resolved_at == updates[-1].published_at
+
+
+def test_the_bars_show_downtime_and_every_service_is_operational_now(demo):
+    services = list(Service.objects.all())
+    today = datetime.now(UTC).date()
+    days = uptime.days(services, today - timedelta(days=89), today)
+    down = {s.name for s in services if any(day.downtime > 0 for day in days[s.pk])}
+    assert len(down) >= 3
+    assert {s.status for s in services} == {ServiceStatus.OPERATIONAL}
+    # The API: two hours out, then 44 minutes of the outage across midnight UTC, on two days.
+    api = Service.objects.get(name="dotMailer API")
+    downtimes = [round(day.downtime) for day in days[api.pk] if day.downtime]
+    assert sum(downtimes) == 120 + 44
+    assert len(downtimes) == 3
+
+
+def test_the_history_is_written_at_the_times_of_the_updates_that_made_it(demo):
+    changes = StatusChange.objects.select_related("update")
+    assert changes.exists()
+    for change in changes:
+        assert change.source == ChangeSource.UPDATE
+        assert change.at == change.update.published_at
+        assert change.update.service_changes.filter(
+            service=change.service_id, old_status=change.old_status, new_status=change.new_status
+        ).exists()
+
+
+@pytest.mark.django_db
+def test_loading_the_demo_tells_nobody_about_its_past_incidents():
+    Subscriber.objects.create(email="ann@example.com", confirmed_at=datetime.now(UTC))
+    Webhook.objects.create(
+        url="https://hooks.example.com/",
+        email="ops@example.com",
+        secret="s",
+        confirmed_at=datetime.now(UTC),
+    )
+    call_command("load_demo", stdout=io.StringIO())
+    assert StatusUpdate.objects.exists()
+    assert not Message.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_service_changed_since_the_first_incident_keeps_its_own_history(client):
+    """A site in use before the demo: its history is refused nothing and rewritten nowhere."""
+    api = Service.objects.create(name="dotMailer API", slug="dotmailer-api")
+    for status, hour in [(ServiceStatus.DEGRADED_PERFORMANCE, 8), (ServiceStatus.OPERATIONAL, 9)]:
+        at = datetime(2026, 11, 30, hour, tzinfo=UTC)
+        service_status_set(service=api, status=status, at=at, source=ChangeSource.ADMIN)
+    forums = Service.objects.create(
+        name="Support forums", slug="support-forums", status=ServiceStatus.PARTIAL_OUTAGE
+    )
+    with time_machine.travel(datetime(2026, 12, 2, 12, tzinfo=UTC), tick=False):
+        call_command("load_demo", stdout=io.StringIO())
+    assert Incident.objects.count() == 6
+    assert api.history.count() == 2
+    assert not forums.history.exists()
+    forums.refresh_from_db()
+    assert forums.status == ServiceStatus.PARTIAL_OUTAGE
+    assert Service.objects.get(name="dotMailer application").history.count() == 4
+    page = client.get("/incidents/dotmailer-api-unavailable/").content.decode()
+    assert "Tue 22 Sep 2026, 14:47 UK time (13:47 UTC)" in _normalise(page)

@@ -4,7 +4,10 @@ from faq.demo import demo_load
 
 
 class Command(BaseCommand):
-    help = "Load the seed FAQ (dotMailer, 26 October 2013) and an upcoming copy. Idempotent."
+    help = (
+        "Load the seed FAQ (dotMailer, 26 October 2013), an upcoming copy and 90 days of "
+        "past incidents. Idempotent."
+    )
 
     def handle(self, *args, **options) -> None:
         demo_load()
