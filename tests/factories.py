@@ -54,6 +54,7 @@ class ProfileFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Profile
+        django_get_or_create = ["user"]  # a user fetched again by username keeps its own
 
     user = factory.SubFactory(UserFactory)
     name = factory.LazyAttribute(lambda p: p.user.get_full_name() or "Alex Morgan")
