@@ -549,7 +549,7 @@ class StatusUpdateAdmin(MarkdownxModelAdmin):
 class UpdateTemplateAdmin(admin.ModelAdmin):
     """One template per kind of update: staff change the words, not the kinds."""
 
-    list_display = ["kind", "body_start", "updated_at"]
+    list_display = ["kind", "body_start", "changed"]
     ordering = ["pk"]  # the order the work goes, as the defaults were made
     fields = ["kind", "body"]
     readonly_fields = ["kind"]
@@ -557,6 +557,10 @@ class UpdateTemplateAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Words"))
     def body_start(self, template) -> str:
         return Truncator(template.body).chars(120)
+
+    @admin.display(description=gettext_lazy("Last changed"), ordering="updated_at")
+    def changed(self, template) -> str:
+        return utc_time(template.updated_at)
 
     def has_add_permission(self, request) -> bool:
         return False
