@@ -471,3 +471,29 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.old_status} → {self.new_status}"
+
+
+class ServiceDay(models.Model):
+    """One UTC day of one service that was not wholly operational: its minutes in each
+    status, as ``statuspage.uptime`` computed them once the day was over. A day in
+    ``ClosedDay`` with no row for a service was wholly operational for it."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    minutes = models.JSONField()  # {status: minutes}
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service", "day"], name="service_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.service} on {self.day}"
+
+
+class ClosedDay(models.Model):
+    """A UTC day whose ``ServiceDay`` rows are written: every service's figures are kept."""
+
+    day = models.DateField(primary_key=True)
+    closed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.day)

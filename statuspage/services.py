@@ -4,12 +4,13 @@ An event's status changes only through these functions: each checks that the
 change is allowed from the current status and records it as a status update.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from statuspage import history
 from statuspage.models import (
     ChangeSource,
     Incident,
@@ -425,6 +426,9 @@ def service_status_set(
             f"{service.name}'s status last changed at {last:%d %B %Y %H:%M:%S} UTC; a change "
             f"cannot be dated before it ({at:%d %B %Y %H:%M:%S} UTC)."
         )
+    day = at.astimezone(UTC).date()
+    if day < timezone.now().astimezone(UTC).date():
+        history.reopen(day)  # the figures kept of that day, and of the days since, no longer hold
     change = StatusChange.objects.create(
         service=locked,
         old_status=locked.status,

@@ -63,8 +63,8 @@ def days(services, first: date, last: date, *, now: datetime | None = None) -> d
     """``{service id: [Period for each UTC day from first to last]}`` for ``services``
     (their ``status`` now is read): one query for all of them."""
     now = now or timezone.now()
-    start = _midnight(first)
-    end = min(_midnight(last) + DAY, now)
+    start = midnight(first)
+    end = min(midnight(last) + DAY, now)
     by_service = defaultdict(list)
     changes = StatusChange.objects.filter(service__in=[s.pk for s in services], at__gte=start)
     for service_id, at, old, new in changes.order_by("at", "pk").values_list(
@@ -105,7 +105,8 @@ def total(periods: list[Period]) -> Period:
     return whole
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
+    """The start of the UTC day ``day``."""
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
@@ -113,7 +114,7 @@ def _spread(periods: list[Period], first: date, status: str, a: datetime, b: dat
     """Add the minutes from ``a`` to ``b`` in ``status`` to the days they fall on."""
     while a < b:
         day = a.astimezone(UTC).date()
-        boundary = min(_midnight(day) + DAY, b)
+        boundary = min(midnight(day) + DAY, b)
         index = (day - first).days
         if 0 <= index < len(periods):
             minutes = periods[index].minutes

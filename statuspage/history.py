@@ -1,0 +1,281 @@
+"""The services' record as the pages show it: daily bars, uptime over 90 days and by month.
+
+Walking the history (``statuspage.uptime``) for every service and day would cost a page
+with 800 services 72,000 figures. So each day, once over, is kept: one ``ServiceDay`` row
+per service that was not wholly operational that day, and a ``ClosedDay`` row saying the
+day is written. Most services are operational most days, so the rows are few; a closed day
+without a row for a service was a whole operational day. Days are closed by the nightly
+task and, for any a page needs that are still open, by the page itself; a change dated
+before today (the demo's past incidents) opens its days again. Today is walked live.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from statuspage import uptime
+from statuspage.models import (
+    ClosedDay,
+    Incident,
+    MaintenanceWindow,
+    Service,
+    ServiceDay,
+    ServiceStatus,
+    StatusChange,
+)
+
+DAYS_SHOWN = 90
+MONTHS_SHOWN = 12
+FULL_DAY = 1440.0
+OPERATIONAL = ServiceStatus.OPERATIONAL
+
+# A day's bar, by its downtime in minutes: (level, at least this much downtime). The words
+# and the icon of each are in the template (templates/statuspage/includes/uptime_bars.html).
+LEVELS = [("much", 120.0), ("some", 15.0), ("little", 0.0)]
+
+
+@dataclass
+class Event:
+    """An incident or a maintenance window, as a day's bar links to it."""
+
+    kind: str
+    title: str
+    url: str
+
+
+@dataclass
+class Bar:
+    day: date
+    downtime: float = 0.0  # minutes
+    counted: float = 0.0  # minutes that have been (0: the day is to come)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def level(self) -> str:
+        if not self.counted:
+            return "none"
+        if self.downtime <= 0:
+            return "up"
+        return next(level for level, least in LEVELS if self.downtime > least)
+
+
+@dataclass
+class Strip:
+    """A row of daily bars: one service's, or a folded group's (each day its worst
+    service's, and the worst service's uptime)."""
+
+    bars: list[Bar]
+    uptime_percent: float | None
+
+
+def today(now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(UTC).date()
+
+
+def close_days(first: date, last: date, *, now: datetime | None = None) -> None:
+    """Keep the figures of every day from ``first`` to ``last`` that is over and open."""
+    now = now or timezone.now()
+    last = min(last, today(now) - timedelta(days=1))
+    if last < first:
+        return
+    span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    closed = set(ClosedDay.objects.filter(day__range=(first, last)).values_list("day", flat=True))
+    missing = [day for day in span if day not in closed]
+    if not missing:
+        return
+    since = uptime.midnight(missing[0])
+    # Only a service that changed since, or is not operational now, spent any of those days
+    # otherwise than operational.
+    services = list(
+        Service.objects.filter(
+            Q(pk__in=StatusChange.objects.filter(at__gte=since).values("service_id"))
+            | ~Q(status=OPERATIONAL)
+        ).only("pk", "status")
+    )
+    figures = uptime.days(services, missing[0], missing[-1], now=now)
+    wanted = set(missing)
+    rows = [
+        ServiceDay(service_id=pk, day=period.start, minutes=period.minutes)
+        for pk, periods in figures.items()
+        for period in periods
+        if period.start in wanted and _eventful(period.minutes)
+    ]
+    with transaction.atomic():
+        ServiceDay.objects.bulk_create(rows, ignore_conflicts=True)
+        ClosedDay.objects.bulk_create(
+            [ClosedDay(day=day) for day in missing], ignore_conflicts=True
+        )
+
+
+def reopen(day: date) -> None:
+    """Forget what was kept from ``day`` on: a change was written dated then."""
+    ServiceDay.objects.filter(day__gte=day).delete()
+    ClosedDay.objects.filter(day__gte=day).delete()
+
+
+def minutes(services, first: date, last: date, *, now: datetime | None = None) -> dict:
+    """``{service id: {day: {status: minutes}}}`` of the days from ``first`` to ``last``
+    each of ``services`` was not wholly operational (their ``status`` now is read)."""
+    now = now or timezone.now()
+    close_days(first, last, now=now)
+    ids = [service.pk for service in services]
+    found: dict[int, dict[date, dict]] = defaultdict(dict)
+    kept = ServiceDay.objects.filter(service__in=ids, day__range=(first, last))
+    for service_id, day, spent in kept.values_list("service_id", "day", "minutes"):
+        found[service_id][day] = spent
+    now_day = today(now)
+    if first <= now_day <= last:
+        since = uptime.midnight(now_day)
+        changed = set(
+            StatusChange.objects.filter(service__in=ids, at__gte=since).values_list(
+                "service_id", flat=True
+            )
+        )
+        live = [s for s in services if s.pk in changed or s.status != OPERATIONAL]
+        for service_id, (period,) in uptime.days(live, now_day, now_day, now=now).items():
+            if _eventful(period.minutes):
+                found[service_id][now_day] = period.minutes
+    return found
+
+
+def strips(rows: dict, first: date, last: date, *, now: datetime | None = None) -> dict:
+    """``{key: Strip}`` for ``rows``, ``{key: [services]}``: a service's own row is a
+    list of one; a folded group's, its services."""
+    now = now or timezone.now()
+    services = [service for members in rows.values() for service in members]
+    spent = minutes(services, first, last, now=now)
+    events = day_events(services, first, last, now=now)
+    counted = _counted(first, last, now)
+    weight = uptime.weights()
+    result = {}
+    for key, members in rows.items():
+        bars = [Bar(day=day, counted=minutes) for day, minutes in counted]
+        worst = 0.0  # the most downtime of any one service over the whole strip
+        for service in members:
+            days = spent.get(service.pk, {})
+            total = 0.0
+            for bar in bars:
+                down = _downtime(days.get(bar.day), weight)
+                total += down
+                bar.downtime = max(bar.downtime, down)
+                for event in events.get((service.pk, bar.day), ()):
+                    if event not in bar.events:
+                        bar.events.append(event)
+            worst = max(worst, total)
+        all_counted = sum(minutes for _day, minutes in counted)
+        uptime_percent = 100.0 * (1 - worst / all_counted) if all_counted else None
+        result[key] = Strip(bars=bars, uptime_percent=uptime_percent)
+    return result
+
+
+def by_month(service, *, now: datetime | None = None) -> list[dict]:
+    """The service's last ``MONTHS_SHOWN`` months, newest first: uptime, downtime minutes
+    and incidents of each."""
+    now = now or timezone.now()
+    last = today(now)
+    months_back = last.year * 12 + last.month - 1 - (MONTHS_SHOWN - 1)
+    first = date(months_back // 12, months_back % 12 + 1, 1)
+    spent = minutes([service], first, last, now=now).get(service.pk, {})
+    weight = uptime.weights()
+    months: dict[date, dict] = {}
+    for day, counted in _counted(first, last, now):
+        month = months.setdefault(
+            day.replace(day=1), {"start": day.replace(day=1), "counted": 0.0, "downtime": 0.0}
+        )
+        month["counted"] += counted
+        month["downtime"] += _downtime(spent.get(day), weight)
+    incidents = defaultdict(set)
+    for event_id, started in (
+        Incident.objects.published()
+        .filter(services=service, started_at__gte=uptime.midnight(first))
+        .values_list("pk", "started_at")
+    ):
+        incidents[started.astimezone(UTC).date().replace(day=1)].add(event_id)
+    rows = []
+    for start, month in sorted(months.items(), reverse=True):
+        counted = month["counted"]
+        rows.append(
+            {
+                "start": start,
+                "uptime_percent": 100.0 * (1 - month["downtime"] / counted) if counted else None,
+                "downtime": month["downtime"],
+                "incidents": len(incidents[start]),
+            }
+        )
+    return rows
+
+
+def day_events(services, first: date, last: date, *, now: datetime | None = None) -> dict:
+    """``{(service id, day): [Event]}``: the published incidents and the maintenance that
+    ran, on each day from ``first`` to ``last``, of each of ``services``."""
+    now = now or timezone.now()
+    start, end = uptime.midnight(first), uptime.midnight(last) + timedelta(days=1)
+    ids = {service.pk for service in services}
+    found: dict[tuple[int, date], list[Event]] = defaultdict(list)
+    kinds = [
+        (
+            Incident,
+            Incident.objects.published().filter(
+                Q(resolved_at__isnull=True) | Q(resolved_at__gte=start), started_at__lt=end
+            ),
+            "resolved_at",
+            _("Incident"),
+        ),
+        (
+            MaintenanceWindow,
+            MaintenanceWindow.objects.published().filter(
+                Q(completed_at__isnull=True) | Q(completed_at__gte=start),
+                started_at__isnull=False,
+                started_at__lt=end,
+            ),
+            "completed_at",
+            _("Maintenance"),
+        ),
+    ]
+    for model, events, ended_field, label in kinds:
+        events = {event.pk: event for event in events.filter(services__in=ids).distinct()}
+        column = f"{model._meta.model_name}_id"  # the M2M table's column for the event
+        members = model.services.through.objects.filter(
+            **{f"{column}__in": list(events), "service_id__in": ids}
+        ).values_list(column, "service_id")
+        for event_id, service_id in members:
+            event = events[event_id]
+            ended = getattr(event, ended_field) or now
+            item = Event(kind=str(label), title=event.title, url=event.get_absolute_url())
+            day = max(event.started_at.astimezone(UTC).date(), first)
+            while day <= min(ended.astimezone(UTC).date(), last):
+                found[(service_id, day)].append(item)
+                day += timedelta(days=1)
+    return found
+
+
+def _counted(first: date, last: date, now: datetime) -> list[tuple[date, float]]:
+    """Each day from ``first`` to ``last`` with the minutes of it that have been."""
+    now_day = today(now)
+    since_midnight = (now - uptime.midnight(now_day)).total_seconds() / 60
+    result = []
+    day = first
+    while day <= last:
+        if day < now_day:
+            result.append((day, FULL_DAY))
+        elif day == now_day:
+            result.append((day, since_midnight))
+        else:
+            result.append((day, 0.0))
+        day += timedelta(days=1)
+    return result
+
+
+def _downtime(spent: dict | None, weight: dict) -> float:
+    if not spent:
+        return 0.0
+    return sum(minutes * weight.get(status, 0.0) for status, minutes in spent.items())
+
+
+def _eventful(spent: dict) -> bool:
+    return any(status != OPERATIONAL and minutes > 0 for status, minutes in spent.items())
