@@ -1,4 +1,4 @@
-"""The Statuspage-compatible JSON API, at /api/v2/."""
+"""The Statuspage-compatible JSON API, and the service history beside it, at /api/v2/."""
 
 from django.urls import path, re_path
 
@@ -19,6 +19,14 @@ urlpatterns = [
         name="maintenances_upcoming",
     ),
     path("scheduled-maintenances/active.json", api.active_maintenances, name="maintenances_active"),
+    path("uptime.json", api.uptime_list, name="uptime"),
+    # Services only (a group has no history of its own); an id of 19 digits or more is no
+    # service's, and too large for the database's integers.
+    re_path(
+        r"^components/service-(?P<pk>[1-9][0-9]{0,17})/uptime\.json\Z",
+        api.component_uptime,
+        name="component_uptime",
+    ),
     path("openapi.json", api.openapi, name="openapi"),
     # Last: anything else under /api/v2/ is a 404 in JSON, not the site's HTML page
     # (newlines too, which "." would not match).

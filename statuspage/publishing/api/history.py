@@ -1,0 +1,153 @@
+"""Service history in the API's shapes: each service's UTC days (minutes in each status,
+downtime, uptime, by ``statuspage.uptime``'s rule) and the published incidents and
+maintenance windows of each day. Plain data in, dicts out, in a fixed number of queries
+(the history, the incidents, the windows) however many services, days and events.
+"""
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
+
+from django.conf import settings
+
+from statuspage import uptime
+from statuspage.models import Incident, MaintenanceWindow, ServiceStatus
+from statuspage.publishing.api.serializers import Components, page_data
+
+RECENT_DAYS = 90  # as Statuspage's bars under each component
+MAX_DAYS = 400  # a year and a month, for a yearly SLA report with a margin
+# One minute of downtime in 90 days is 0.0008 %: four decimals show it.
+PERCENT_DIGITS = 4
+MINUTE_DIGITS = 2
+STATUSES = ServiceStatus.values  # in the order minutes_by_status lists them
+DAY = timedelta(days=1)
+
+
+def recent_days(today: date) -> tuple[date, date]:
+    """The first and last of the ``RECENT_DAYS`` UTC days that end with ``today`` (fewer
+    in the first days of year 1)."""
+    return today - min(RECENT_DAYS - 1, (today - date.min).days) * DAY, today
+
+
+def uptime_data(components: Components, first: date, last: date, *, now: datetime) -> dict:
+    """Every service from ``first`` to ``last`` (UTC days), as ``/api/v2/uptime.json``."""
+    return {
+        **_range(components, first, last),
+        "components": _services(components, components.services, first, last, now=now),
+    }
+
+
+def component_uptime_data(
+    components: Components, service_id: int, first: date, last: date, *, now: datetime
+) -> dict | None:
+    """One service (or None for an unknown one), as ``components/<id>/uptime.json``."""
+    rows = [row for row in components.services if row["pk"] == service_id]
+    if not rows:
+        return None
+    [component] = _services(components, rows, first, last, now=now)
+    return {**_range(components, first, last), "component": component}
+
+
+def _range(components: Components, first: date, last: date) -> dict:
+    return {
+        "page": page_data(components),
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "partial_outage_weight": settings.UPTIME_PARTIAL_WEIGHT,
+    }
+
+
+def _services(
+    components: Components, rows: list[dict], first: date, last: date, *, now: datetime
+) -> list[dict]:
+    """The services of ``rows`` (``Components.services``), each with its days. Days after
+    today have nothing counted: they are made here, never computed."""
+    counted_last = min(last, now.astimezone(UTC).date())
+    services = [SimpleNamespace(pk=row["pk"], status=row["status"]) for row in rows]
+    periods, events = {}, {}
+    if first <= counted_last:
+        periods = uptime.days(services, first, counted_last, now=now)
+        events = _events_by_day([row["pk"] for row in rows], first, counted_last, now=now)
+    future = [
+        uptime.Period(start=first + n * DAY)
+        for n in range((last - first).days + 1)
+        if first + n * DAY > counted_last
+    ]
+    found = []
+    for row in rows:
+        days = [*periods.get(row["pk"], []), *future]
+        whole = uptime.total(days)
+        component = components.by_service[row["pk"]]
+        found.append(
+            {
+                "id": component["id"],
+                "name": component["name"],
+                "group_id": component["group_id"],
+                "uptime_percent": _percent(whole),
+                "downtime_minutes": round(whole.downtime, MINUTE_DIGITS),
+                "days": [_day(day, events.get((row["pk"], day.start), {})) for day in days],
+            }
+        )
+    return found
+
+
+def _percent(period: uptime.Period) -> float | None:
+    percent = period.uptime_percent
+    return None if percent is None else round(percent, PERCENT_DIGITS)
+
+
+def _day(day: uptime.Period, events: dict[str, list[str]]) -> dict:
+    minutes = {status: round(day.minutes.get(status, 0), MINUTE_DIGITS) for status in STATUSES}
+    return {
+        "date": day.start.isoformat(),
+        "downtime_minutes": round(day.downtime, MINUTE_DIGITS),
+        "minutes_by_status": {status: value for status, value in minutes.items() if value > 0},
+        "uptime_percent": _percent(day),
+        "incident_ids": events.get(Incident.kind, []),
+        "scheduled_maintenance_ids": events.get(MaintenanceWindow.kind, []),
+    }
+
+
+# --- the events of each day -------------------------------------------------------------------
+
+
+def _events_by_day(service_ids: list[int], first: date, last: date, *, now: datetime) -> dict:
+    """``{(service id, day): {"incident": [ids], "maintenance": [ids]}}``: the published
+    incidents from their start to their resolution (or now), and the published windows from
+    their actual start to their completion (or now; a window not started has no days), that
+    affect each service and overlap each UTC day from ``first`` to ``last``. Two queries."""
+    start, end = _midnight(first), _midnight(last) + DAY
+    incidents = (
+        Incident.objects.published()
+        .filter(services__in=service_ids, started_at__lt=end)
+        .exclude(resolved_at__lt=start)
+        .values_list("services", "pk", "started_at", "resolved_at")
+    )
+    windows = (
+        MaintenanceWindow.objects.published()
+        .filter(services__in=service_ids, started_at__isnull=False, started_at__lt=end)
+        .exclude(completed_at__lt=start)
+        .values_list("services", "pk", "started_at", "completed_at")
+    )
+    by_day = defaultdict(lambda: defaultdict(list))
+    for kind, rows in ((Incident.kind, incidents), (MaintenanceWindow.kind, windows)):
+        for service_id, pk, began, ended in rows.order_by("started_at", "pk"):
+            for day in _days_between(began, ended or now, first, last):
+                by_day[service_id, day][kind].append(f"{kind}-{pk}")
+    return by_day
+
+
+def _days_between(began: datetime, ended: datetime, first: date, last: date):
+    """The UTC days from ``first`` to ``last`` that the time from ``began`` to ``ended``
+    touches. An end at midnight sharp does not reach the day it opens; an event that begins
+    and ends at the same moment has that moment's day."""
+    opening = began.astimezone(UTC).date()
+    closing = max(opening, (ended - timedelta.resolution).astimezone(UTC).date())
+    day = max(opening, first)
+    while day <= min(closing, last):
+        yield day
+        day += DAY
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
