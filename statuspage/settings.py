@@ -314,6 +314,8 @@ CELERY_BEAT_SCHEDULE = {
     "sign-in-logs-prune": {"task": "statuspage.tasks.sign_in_logs_prune", "schedule": 86400.0},
     "rate-limits-prune": {"task": "statuspage.tasks.rate_limits_prune", "schedule": 3600.0},
     "comments-notify-due": {"task": "faq.tasks.comments_notify_due", "schedule": 60.0},
+    # The services' figures of each day once it is over (statuspage/history.py).
+    "uptime-close-days": {"task": "statuspage.tasks.uptime_close_days", "schedule": 3600.0},
 }
 
 # When set, a static copy of the public site is kept here, rewritten after each change

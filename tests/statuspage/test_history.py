@@ -9,6 +9,7 @@ import pytest
 from statuspage import history
 from statuspage.models import ChangeSource, ClosedDay, ServiceDay
 from statuspage.services import service_status_set
+from statuspage.tasks import uptime_close_days
 from tests.factories import IncidentFactory, MaintenanceWindowFactory, ServiceFactory
 
 NOW = datetime(2030, 6, 10, 12, 0, tzinfo=UTC)
@@ -131,3 +132,12 @@ def test_months_say_uptime_downtime_and_incidents_newest_first(api):
     assert june["uptime_percent"] == pytest.approx(100 * (1 - 120 / (9 * 1440 + 720)))
     assert (may["start"], may["downtime"], may["incidents"]) == (date(2030, 5, 1), 60, 1)
     assert months[-1]["start"] == date(2029, 7, 1)
+
+
+def test_the_hourly_task_keeps_the_days_just_over(api, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["uptime-close-days"]["schedule"] == 3600.0
+    change(api, at(1, 10), "major_outage")
+    change(api, at(1, 11), "operational")
+    uptime_close_days.delay()
+    assert ClosedDay.objects.count() == 89
+    assert ServiceDay.objects.get().day == at(1, 0).date()
