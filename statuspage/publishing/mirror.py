@@ -38,6 +38,7 @@ FIXED_PATHS = [
     "/api/v2/scheduled-maintenances.json",
     "/api/v2/scheduled-maintenances/upcoming.json",
     "/api/v2/scheduled-maintenances/active.json",
+    "/api/v2/uptime.json",
     "/api/v2/openapi.json",
 ]
 
