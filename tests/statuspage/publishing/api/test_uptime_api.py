@@ -179,7 +179,9 @@ def test_each_day_names_the_published_incidents_and_started_windows_that_touch_i
     assert incidents == {
         "2030-03-04": [ids["into_the_range"]],  # begun before the 90 days
         "2030-03-05": [ids["into_the_range"]],
-        "2030-05-19": [ids["till_midnight"]],  # resolved at midnight sharp: not the 20th
+        # Resolved at midnight sharp: it touches the 20th, as under the pages' bars.
+        "2030-05-19": [ids["till_midnight"]],
+        "2030-05-20": [ids["till_midnight"]],
         "2030-05-30": [ids["open"]],
         "2030-05-31": [ids["open"], ids["resolved"]],  # earliest first
         "2030-06-01": [ids["open"], ids["resolved"]],  # unresolved: until now
