@@ -404,7 +404,6 @@ def _change_services(update: StatusUpdate, service_statuses: dict, *, lifecycle=
             )
 
 
-@transaction.atomic
 def service_status_set(
     *, service: Service, status: str, at: datetime, source: str, update=None, actor=None
 ) -> StatusChange | None:
@@ -416,6 +415,11 @@ def service_status_set(
     """
     if status not in ServiceStatus.values:
         _refuse(f"“{status}” is not a service status.")
+    with transaction.atomic():
+        return _status_set(service, status=status, at=at, source=source, update=update, actor=actor)
+
+
+def _status_set(service, *, status, at, source, update, actor) -> StatusChange | None:
     locked = Service.objects.select_for_update().get(pk=service.pk)
     if locked.status == status:
         service.status = status

@@ -1,8 +1,6 @@
 """The status core's tasks. Every task of this app is named ``statuspage.tasks.<name>``,
 wherever it lives, so that queued tasks and beat schedules survive moving its code."""
 
-from datetime import timedelta
-
 from celery import shared_task
 
 from statuspage import history, services
@@ -16,6 +14,6 @@ def maintenance_advance_due() -> int:
 
 @shared_task(name="statuspage.tasks.uptime_close_days", ignore_result=True)
 def uptime_close_days() -> None:
-    """Keep the figures of the days just over (beat: hourly; nothing to do most hours)."""
-    last = history.today()
-    history.close_days(last - timedelta(days=history.DAYS_SHOWN - 1), last)
+    """Keep the figures of the days just over (beat: hourly; nothing to do most hours),
+    back to the oldest month the pages show."""
+    history.close_days(history.first_kept(), history.today())

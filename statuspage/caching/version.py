@@ -74,17 +74,34 @@ def _changed(sender, instance, signal, **kwargs) -> None:
         _bump_after_commit()
 
 
+class _Bump:
+    """One new version for one transaction, however many of its rows ask for it."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> None:
+        if not self.done:
+            self.done = True
+            bump_content_version()
+
+
 def _bump_after_commit() -> None:
     """A new version once the current transaction commits: once, however many rows it
     writes (an admin save writes dozens, and each bump re-renders every page)."""
     connection = transaction.get_connection()
-    # Django keeps callbacks with the savepoints they were registered in, and drops them
-    # if one rolls back: one of ours from this same block will run, or go, with this change.
-    block = set(connection.savepoint_ids)
-    waiting = ((sids, callback) for sids, callback, _ in connection.run_on_commit)
-    if connection.in_atomic_block and (block, bump_content_version) in waiting:
+    if not connection.in_atomic_block:
+        transaction.on_commit(bump_content_version)  # autocommit: the row is stored already
         return
-    transaction.on_commit(bump_content_version)
+    pending = [(set(sids), bump) for sids, bump, _ in connection.run_on_commit]
+    pending = [(sids, bump) for sids, bump in pending if isinstance(bump, _Bump) and not bump.done]
+    block = set(connection.savepoint_ids)
+    if any(sids == block for sids, _bump in pending):
+        return  # registered in this very block: it runs, or goes, with this change
+    # Django keeps callbacks with the savepoints they were registered in, and drops them if
+    # one rolls back. In another block (a service's status set inside an update), the same
+    # bump is registered again: whichever copy survives runs it, once.
+    transaction.on_commit(pending[0][1] if pending else _Bump())
 
 
 def connect_signals() -> None:
