@@ -56,6 +56,11 @@ class Bar:
     events: list[Event] = field(default_factory=list)
 
     @property
+    def downtime_minutes(self) -> int:
+        """Whole minutes, and at least one for any downtime at all."""
+        return max(round(self.downtime), 1) if self.downtime > 0 else 0
+
+    @property
     def level(self) -> str:
         if not self.counted:
             return "none"
@@ -143,12 +148,13 @@ def minutes(services, first: date, last: date, *, now: datetime | None = None) -
     return found
 
 
-def strips(rows: dict, first: date, last: date, *, now: datetime | None = None) -> dict:
+def strips(rows: dict, first: date, last: date, *, now: datetime | None = None, spent=None) -> dict:
     """``{key: Strip}`` for ``rows``, ``{key: [services]}``: a service's own row is a
-    list of one; a folded group's, its services."""
+    list of one; a folded group's, its services. ``spent``: their ``minutes``, if read."""
     now = now or timezone.now()
     services = [service for members in rows.values() for service in members]
-    spent = minutes(services, first, last, now=now)
+    if spent is None:
+        spent = minutes(services, first, last, now=now)
     events = day_events(services, first, last, now=now)
     counted = _counted(first, last, now)
     weight = uptime.weights()
@@ -173,41 +179,62 @@ def strips(rows: dict, first: date, last: date, *, now: datetime | None = None) 
     return result
 
 
-def by_month(service, *, now: datetime | None = None) -> list[dict]:
-    """The service's last ``MONTHS_SHOWN`` months, newest first: uptime, downtime minutes
-    and incidents of each."""
-    now = now or timezone.now()
+def first_kept(now: datetime | None = None) -> date:
+    """The first day of the oldest month shown: the kept days go back to it."""
     last = today(now)
     months_back = last.year * 12 + last.month - 1 - (MONTHS_SHOWN - 1)
-    first = date(months_back // 12, months_back % 12 + 1, 1)
-    spent = minutes([service], first, last, now=now).get(service.pk, {})
-    weight = uptime.weights()
-    months: dict[date, dict] = {}
-    for day, counted in _counted(first, last, now):
-        month = months.setdefault(
-            day.replace(day=1), {"start": day.replace(day=1), "counted": 0.0, "downtime": 0.0}
-        )
-        month["counted"] += counted
-        month["downtime"] += _downtime(spent.get(day), weight)
+    return date(months_back // 12, months_back % 12 + 1, 1)
+
+
+def service_record(service, *, now: datetime | None = None) -> tuple[Strip, list[dict]]:
+    """One service's bars of the last 90 days and its months, from one reading."""
+    now = now or timezone.now()
+    last = today(now)
+    spent = minutes([service], first_kept(now), last, now=now)
+    first = last - timedelta(days=DAYS_SHOWN - 1)
+    strip = strips({service.pk: [service]}, first, last, now=now, spent=spent)[service.pk]
+    return strip, by_month([service], now=now, spent=spent)[service.pk]
+
+
+def by_month(services, *, now: datetime | None = None, spent=None) -> dict:
+    """``{service id: [month]}``: each of ``services``' last ``MONTHS_SHOWN`` months, newest
+    first, with its uptime, downtime minutes and incidents. A handful of queries for all;
+    ``spent``: their ``minutes`` since ``first_kept``, if read."""
+    now = now or timezone.now()
+    last, first = today(now), first_kept(now)
+    if spent is None:
+        spent = minutes(services, first, last, now=now)
+    counted = defaultdict(float)
+    for day, minutes_of_day in _counted(first, last, now):
+        counted[day.replace(day=1)] += minutes_of_day
     incidents = defaultdict(set)
-    for event_id, started in (
-        Incident.objects.published()
-        .filter(services=service, started_at__gte=uptime.midnight(first))
-        .values_list("pk", "started_at")
+    through = Incident.services.through.objects.filter(
+        service__in=[service.pk for service in services],
+        incident__in=Incident.objects.published().filter(started_at__gte=uptime.midnight(first)),
+    )
+    for service_id, incident_id, started in through.values_list(
+        "service_id", "incident_id", "incident__started_at"
     ):
-        incidents[started.astimezone(UTC).date().replace(day=1)].add(event_id)
-    rows = []
-    for start, month in sorted(months.items(), reverse=True):
-        counted = month["counted"]
-        rows.append(
+        incidents[(service_id, started.astimezone(UTC).date().replace(day=1))].add(incident_id)
+    weight = uptime.weights()
+    result = {}
+    for service in services:
+        downtime = defaultdict(float)
+        for day, spent_that_day in spent.get(service.pk, {}).items():
+            downtime[day.replace(day=1)] += _downtime(spent_that_day, weight)
+        result[service.pk] = [
             {
-                "start": start,
-                "uptime_percent": 100.0 * (1 - month["downtime"] / counted) if counted else None,
-                "downtime": month["downtime"],
-                "incidents": len(incidents[start]),
+                "start": month,
+                "uptime_percent": 100.0 * (1 - downtime[month] / counted[month])
+                if counted[month]
+                else None,
+                "downtime": downtime[month],
+                "downtime_minutes": round(downtime[month]),
+                "incidents": len(incidents[(service.pk, month)]),
             }
-        )
-    return rows
+            for month in sorted(counted, reverse=True)
+        ]
+    return result
 
 
 def day_events(services, first: date, last: date, *, now: datetime | None = None) -> dict:
@@ -238,13 +265,12 @@ def day_events(services, first: date, last: date, *, now: datetime | None = None
         ),
     ]
     for model, events, ended_field, label in kinds:
-        events = {event.pk: event for event in events.filter(services__in=ids).distinct()}
-        column = f"{model._meta.model_name}_id"  # the M2M table's column for the event
-        members = model.services.through.objects.filter(
-            **{f"{column}__in": list(events), "service_id__in": ids}
-        ).values_list(column, "service_id")
-        for event_id, service_id in members:
-            event = events[event_id]
+        name = model._meta.model_name  # the M2M table's link to the event
+        links = model.services.through.objects.filter(
+            service_id__in=ids, **{f"{name}__in": events}
+        ).select_related(name)
+        for link in links:  # one query a kind: each event with each of its services
+            event, service_id = getattr(link, name), link.service_id
             ended = getattr(event, ended_field) or now
             item = Event(kind=str(label), title=event.title, url=event.get_absolute_url())
             day = max(event.started_at.astimezone(UTC).date(), first)

@@ -2,7 +2,8 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import groupby
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from faq.models import CommentStatus, ImpactEntry, ImpactLevel, published_faq
+from statuspage import history
 from statuspage.models import (
     Incident,
     IncidentImpact,
@@ -166,6 +168,8 @@ class GroupView:
     count: int
     troubled: int  # how many are not operational
     services: list[Service]  # all of them; when folded, the first troubled ones
+    members: list[Service] = field(default_factory=list)  # all of them, folded or not
+    strip: history.Strip | None = None  # folded: its daily bars (statuspage/history.py)
 
     @property
     def status_label(self) -> str:
@@ -192,16 +196,16 @@ def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[lis
         groups.setdefault(group_id, (name or "Other services", {}))[1][status] = count
     total = sum(sum(statuses.values()) for _, statuses in groups.values())
     folded = fold_over is not None and total > fold_over
-    listed = Service.objects.all()
-    if folded:
-        listed = listed.exclude(status=ServiceStatus.OPERATIONAL)
     members: dict[int | None, list[Service]] = {}
-    for service in listed:
+    for service in Service.objects.all():  # folded too: a group's bars are of all of them
         members.setdefault(service.group_id, []).append(service)
     order = ServiceStatus.values.index
     views = []
     for group_id, (name, statuses) in groups.items():
-        shown = members.get(group_id, [])
+        everyone = members.get(group_id, [])
+        shown = (
+            [s for s in everyone if s.status != ServiceStatus.OPERATIONAL] if folded else everyone
+        )
         views.append(
             GroupView(
                 name=name,
@@ -209,14 +213,33 @@ def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[lis
                 count=sum(statuses.values()),
                 troubled=sum(n for st, n in statuses.items() if st != ServiceStatus.OPERATIONAL),
                 services=shown[:FOLDED_GROUP_LISTED] if folded else shown,
+                members=everyone,
             )
         )
     return views, folded
 
 
+def with_strips(groups: list[GroupView], *, folded: bool) -> None:
+    """Give each listed service, or each folded group, its daily bars of the last 90 days
+    (``strip``). Folded, a group's bars are its worst service's each day."""
+    last = history.today()
+    first = last - timedelta(days=history.DAYS_SHOWN - 1)
+    if folded:
+        rows = {index: view.members for index, view in enumerate(groups)}
+    else:
+        rows = {service.pk: [service] for view in groups for service in view.services}
+    strips = history.strips(rows, first, last)
+    for index, view in enumerate(groups):
+        if folded:
+            view.strip = strips[index]
+        for service in view.services:
+            service.strip = strips.get(service.pk)
+
+
 def home_live() -> dict:
     """The part of `/` that open pages fetch again: indicator, events, services."""
     groups, folded = service_groups()
+    with_strips(groups, folded=folded)
     events = active_events()
     return {
         **events,
@@ -265,8 +288,12 @@ def service_page(*, slug: str) -> dict:
         .filter(services=service)
         .order_by(F("resolved_at").desc(nulls_first=True), "-started_at")[:SERVICE_INCIDENTS]
     )
+    strip, months = history.service_record(service)
     return {
         "service": service,
+        "strip": strip,
+        "months": months,
+        "partial_share": round(settings.UPTIME_PARTIAL_WEIGHT * 100),
         "current_windows": current,
         "past_windows": list(windows.past().order_by("-scheduled_start")[:SERVICE_PAST_WINDOWS]),
         "incidents": incidents,
@@ -350,4 +377,15 @@ def social_page() -> dict:
         "hashtags": [(tag, x.hashtag_url(tag)) for tag in hashtags] if posting else [],
         "posting": posting,
         "x_missing": x_missing,  # shown to staff alone, in a note on turning X on
+    }
+
+
+def uptime_page() -> dict:
+    """Every service by month, the last 12: the report an SLA asks for."""
+    services = list(Service.objects.select_related("group"))
+    months = history.by_month(services)
+    return {
+        "months": months[services[0].pk] if services else [],
+        "rows": [(service, months[service.pk]) for service in services],
+        "partial_share": round(settings.UPTIME_PARTIAL_WEIGHT * 100),
     }

@@ -17,6 +17,7 @@ status_patterns = [
     path("history/", views.history, name="history"),
     path("social/", views.social, name="social"),
     path("services/", views.services, name="services"),
+    path("uptime/", views.uptime, name="uptime"),
     path("services/<slug:slug>/", views.service_detail, name="service_detail"),
     path("maintenance/<slug:slug>/", views.maintenance_detail, name="maintenance_detail"),
     path(

@@ -24,6 +24,11 @@ def services(request):
 
 
 @public_page
+def uptime(request):
+    return render(request, "statuspage/uptime.html", selectors.uptime_page())
+
+
+@public_page
 def service_detail(request, slug: str):
     return render(request, "statuspage/service_detail.html", selectors.service_page(slug=slug))
 

@@ -22,6 +22,7 @@ FIXED_PATHS = [
     "/",
     "/history/",
     "/services/",
+    "/uptime/",
     "/robots.txt",
     "/social/",
     "/history.atom",
