@@ -122,7 +122,7 @@ class Components:
             "updated_at": _time(changed),
             "position": len(self.items) + 1,
             "description": description,
-            "showcase": False,
+            "showcase": children is None,  # a service's 90 days of bars are shown
             "start_date": None,
             "group_id": group_id,
             "page_id": self.page_id,
