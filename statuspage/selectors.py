@@ -168,7 +168,7 @@ class GroupView:
     count: int
     troubled: int  # how many are not operational
     services: list[Service]  # all of them; when folded, the first troubled ones
-    members: list[Service] = field(default_factory=list)  # all of them, folded or not
+    members: list = field(default_factory=list)  # all of them, for the bars (history.py)
     strip: history.Strip | None = None  # folded: its daily bars (statuspage/history.py)
 
     @property
@@ -184,7 +184,8 @@ class GroupView:
 def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[list[GroupView], bool]:
     """Groups in page order with their worst status, and whether they are folded.
 
-    Two queries at any size: statuses counted per group, then the services to list.
+    Two queries at any size: statuses counted per group, then the services to list; and,
+    folded, a third: every service's state, for the groups' bars.
     """
     counts = (
         Service.objects.values_list("group_id", "group__name", "status")
@@ -196,16 +197,22 @@ def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[lis
         groups.setdefault(group_id, (name or "Other services", {}))[1][status] = count
     total = sum(sum(statuses.values()) for _, statuses in groups.values())
     folded = fold_over is not None and total > fold_over
-    members: dict[int | None, list[Service]] = {}
-    for service in Service.objects.all():  # folded too: a group's bars are of all of them
-        members.setdefault(service.group_id, []).append(service)
+    members: dict[int | None, list] = {}
+    if folded:
+        # A folded group's bars are of all its services; only the troubled are listed. Bare
+        # states for the bars: 800 services as model instances cost more than the bars.
+        for pk, group_id, status in Service.objects.values_list("pk", "group_id", "status"):
+            members.setdefault(group_id, []).append(history.ServiceState(pk=pk, status=status))
+        listed = Service.objects.exclude(status=ServiceStatus.OPERATIONAL)
+    else:
+        listed = Service.objects.all()
+    shown_of: dict[int | None, list[Service]] = {}
+    for service in listed:
+        shown_of.setdefault(service.group_id, []).append(service)
     order = ServiceStatus.values.index
     views = []
     for group_id, (name, statuses) in groups.items():
-        everyone = members.get(group_id, [])
-        shown = (
-            [s for s in everyone if s.status != ServiceStatus.OPERATIONAL] if folded else everyone
-        )
+        shown = shown_of.get(group_id, [])
         views.append(
             GroupView(
                 name=name,
@@ -213,7 +220,7 @@ def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[lis
                 count=sum(statuses.values()),
                 troubled=sum(n for st, n in statuses.items() if st != ServiceStatus.OPERATIONAL),
                 services=shown[:FOLDED_GROUP_LISTED] if folded else shown,
-                members=everyone,
+                members=members.get(group_id, []) if folded else shown,
             )
         )
     return views, folded

@@ -68,32 +68,25 @@ def uptime_bars(strip, name: str) -> str:
     twenty times as much. Each bar's words are in the page, hidden until the bar is hovered,
     focused or tapped, and read by screen readers as they are: the date, the downtime, the
     incidents and windows of the day."""
-    no_figures, no_downtime = _("No figures yet"), _("No downtime")
+    language = get_language()
     bars = []
     for bar in strip.bars:
-        if not bar.counted:
-            words = no_figures
-        elif not bar.downtime:
-            words = no_downtime
-        else:
-            words = ngettext(
-                "%(count)s minute of downtime",
-                "%(count)s minutes of downtime",
-                bar.downtime_minutes,
-            ) % {"count": number_format(bar.downtime_minutes, force_grouping=True)}
+        if not (bar.downtime or bar.events):  # most days: the same words for every row
+            bars.append(_quiet_bar(bar.day, bool(bar.counted), language))
+            continue
+        words = escape(_downtime_words(bar.downtime_minutes, language)) if bar.downtime else ""
         events = "".join(
-            format_html('<span>{}: <a href="{}">{}</a></span>', event.kind, event.url, event.title)
+            f'<span>{escape(event.kind)}: <a href="{escape(event.url)}">{escape(event.title)}</a>'
+            "</span>"
             for event in bar.events
         )
-        focus = "0" if bar.events or bar.downtime else "-1"  # tapped or clicked, not tabbed to
         # Terse: a page of 30 services has 2,700 of these (site.css: .uptime__days).
         bars.append(
-            f'<li class="{bar.level}" tabindex="{focus}"><span><b>'
-            f'{_day_label(bar.day, get_language())}</b> <i aria-hidden="true"></i>'
-            f"{escape(words)}{events}</span></li>"
+            f'<li class="{bar.level}" tabindex="0"><span><b>{_day_label(bar.day, language)}</b> '
+            f'<i aria-hidden="true"></i>{words or escape(_("No downtime"))}{events}</span></li>'
         )
     if strip.uptime_percent is None:
-        percent = no_figures
+        percent = _("No figures yet")
     else:
         percent = _("%(percent)s%% uptime over 90 days") % {
             "percent": floatformat(strip.uptime_percent, "-2")
@@ -114,4 +107,22 @@ def uptime_bars(strip, name: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _day_label(day, language: str) -> str:
+    """A bar's date, once per language (``language`` keys the cache)."""
     return date_format(day, "D j M Y")
+
+
+@lru_cache(maxsize=1024)
+def _quiet_bar(day, counted: bool, language: str) -> str:
+    """A day with no downtime and nothing to link: tapped or clicked, not tabbed to."""
+    words = _("No downtime") if counted else _("No figures yet")
+    return (
+        f'<li class="{"up" if counted else "none"}" tabindex="-1"><span><b>'
+        f'{_day_label(day, language)}</b> <i aria-hidden="true"></i>{escape(words)}</span></li>'
+    )
+
+
+@lru_cache(maxsize=4096)
+def _downtime_words(minutes: int, language: str) -> str:
+    return ngettext("%(count)s minute of downtime", "%(count)s minutes of downtime", minutes) % {
+        "count": number_format(minutes, force_grouping=True)
+    }

@@ -42,15 +42,28 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from faq.models import FAQ, Comment
+from statuspage import history
 from statuspage.management import load, mail_bench
-from statuspage.models import MaintenanceWindow, Service, ServiceGroup, StatusUpdate
+from statuspage.models import (
+    ChangeSource,
+    Incident,
+    MaintenanceWindow,
+    Service,
+    ServiceGroup,
+    StatusChange,
+    StatusUpdate,
+)
+from statuspage.tasks import uptime_close_days
 
 HOME, FAQ_PAGE, SUMMARY = "/", "/faq/dotmailer-database-upgrade/", "/api/v2/summary.json"
 EVENT = "/maintenance/dotmailer-database-upgrade/"
 TIMELINE = "/timeline/"  # what an open home page polls
 PAGES = [HOME, FAQ_PAGE, SUMMARY]
+# Growth also renders a service page (its bars and 12 months) and the uptime report.
+GROWTH_PAGES = [*PAGES, "/services/dotmailer-api/", "/uptime/"]
 DATABASE_DOWN_PAGES = [HOME, FAQ_PAGE, EVENT, SUMMARY]
 NGINX, CEILING = "nginx (tuned)", "ceiling"
 POLLERS = 10_000
@@ -259,7 +272,14 @@ class Command(BaseCommand):
         for label, grow in [("demo", None), ("100x", _grow_hundredfold)]:
             if grow:
                 grow()
-            for page in PAGES:
+            # The days kept, as the hourly task keeps them once a day is over: timed apart.
+            start = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                uptime_close_days()
+            ms = (time.perf_counter() - start) * 1000
+            self.stdout.write(f"{'(keeping 12 months of days, once)':42} {label:8} {ms:>8.1f} "
+                              f"{len(queries):>8}")  # fmt: skip
+            for page in GROWTH_PAGES:
                 ms, queries = _render(page)
                 self.stdout.write(f"{page:42} {label:8} {ms:>8.1f} {queries:>8}")
 
@@ -340,7 +360,9 @@ def _grow_hundredfold() -> None:
       has more groups, not a hundred times as many;
     * published events 2 → 200, past windows with five updates each, plus ten updates on
       the window that is coming up (updates 0 → 1,000);
-    * comments on the FAQ 4 → 400.
+    * comments on the FAQ 4 → 400;
+    * the services' history over the last 90 days: 17 status changes → 1,700 (850 outages
+      of 20 minutes to 4 hours, partial or major), and 6 incidents → 600 around them.
 
     The FAQ's own impact entries stay as they are: they are what staff write for one piece
     of work, and a FAQ of 2,900 entries is not one anybody reads.
@@ -384,8 +406,41 @@ def _grow_hundredfold() -> None:
         )
         for n in range(10)
     )
+    _grow_history()
     first = faq.comments.filter(parent=None).count() + 1
     Comment.objects.bulk_create(  # each its thread's place, as posting gives (no save() here)
         Comment(faq=faq, author_name="Bench reader", body=f"Bench comment {n}.", thread_position=n)
         for n in range(first, first + 396)
     )
+
+
+def _grow_history() -> None:
+    """A hundred times the demo's last 90 days of history (see ``_grow_hundredfold``): each
+    outage two status changes and an incident affecting its service, a service at most two
+    outages, days apart, so that every service's history stays in order."""
+    services = list(Service.objects.filter(slug__startswith="bench-").order_by("pk"))
+    now = timezone.now()
+    changes, incidents, affected = [], [], []
+    for n in range(850):
+        service = services[(n * 7) % len(services)]
+        start = (now - timedelta(days=2 + (n * 13) % 86)).replace(hour=n % 20, minute=0)
+        end = start + timedelta(minutes=20 + (n * 37) % 220)
+        status = "major_outage" if n % 3 == 0 else "partial_outage"
+        changes += [
+            StatusChange(service=service, old_status="operational", new_status=status,
+                         at=start, source=ChangeSource.API),
+            StatusChange(service=service, old_status=status, new_status="operational",
+                         at=end, source=ChangeSource.API),
+        ]  # fmt: skip
+        incidents.append(
+            Incident(title=f"Bench incident {n}", slug=f"bench-incident-{n}", status="resolved",
+                     started_at=start, resolved_at=end, published_at=start)
+        )  # fmt: skip
+        affected.append(service)
+    StatusChange.objects.bulk_create(changes)
+    made = Incident.objects.bulk_create(incidents[:600])
+    Incident.services.through.objects.bulk_create(
+        Incident.services.through(incident_id=incident.pk, service_id=service.pk)
+        for incident, service in zip(made, affected, strict=False)
+    )
+    history.reopen(min(change.at for change in changes).date())  # written behind its back
