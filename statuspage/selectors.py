@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from faq.models import CommentStatus, ImpactEntry, ImpactLevel, published_faq
@@ -169,6 +170,7 @@ class GroupView:
     troubled: int  # how many are not operational
     services: list[Service]  # all of them; when folded, the first troubled ones
     members: list = field(default_factory=list)  # all of them, for the bars (history.py)
+    group_id: int | None = None
     strip: history.Strip | None = None  # folded: its daily bars (statuspage/history.py)
 
     @property
@@ -221,6 +223,7 @@ def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[lis
                 troubled=sum(n for st, n in statuses.items() if st != ServiceStatus.OPERATIONAL),
                 services=shown[:FOLDED_GROUP_LISTED] if folded else shown,
                 members=members.get(group_id, []) if folded else shown,
+                group_id=group_id,
             )
         )
     return views, folded
@@ -259,9 +262,17 @@ def home_live() -> dict:
     }
 
 
-def services_page() -> dict:
+def services_page(*, group: str | None = None) -> dict:
+    """Every service, by group; or one group's (a folded group of `/` unfolded), each with
+    its bars."""
     groups, _ = service_groups(fold_over=None)
-    return {"service_groups": groups}
+    if group is None:
+        return {"service_groups": groups}
+    groups = [view for view in groups if str(view.group_id) == group]
+    if not groups:
+        raise Http404("No such group of services.")
+    with_strips(groups, folded=False)
+    return {"service_groups": groups, "group": groups[0]}
 
 
 def home_page() -> dict:

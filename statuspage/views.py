@@ -18,9 +18,10 @@ def home_timeline(request):
     return render(request, "statuspage/includes/home_live.html", selectors.home_live())
 
 
-@public_page
+@public_page(query={"group": page_number})  # a group's id: a whole number, as a page's
 def services(request):
-    return render(request, "statuspage/services.html", selectors.services_page())
+    context = selectors.services_page(group=request.GET.get("group"))
+    return render(request, "statuspage/services.html", context)
 
 
 @public_page

@@ -73,6 +73,13 @@ def test_a_folded_group_shows_its_worst_service_each_day(db, client):
     assert "90 minutes of downtime" in bars
     assert "30 minutes" not in bars
     assert f'aria-label="{services[0].name}, day by day' not in page  # one row, not 31
+    # Unfolded: each of the group's services with its own bars.
+    assert f'href="/services/?group={group.pk}">Each of its 31 services, with their bars' in page
+    unfolded = client.get(f"/services/?group={group.pk}").content.decode()
+    assert "120 minutes of downtime" not in unfolded
+    assert "30 minutes of downtime" in _strip(unfolded, services[0].name)
+    assert "90 minutes of downtime" in _strip(unfolded, services[1].name)
+    assert client.get("/services/?group=9999").status_code == 404
 
 
 def test_the_service_page_shows_its_bars_and_its_months(db, client):
