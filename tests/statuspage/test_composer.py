@@ -6,17 +6,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 
 from statuspage.models import MaintenanceWindow, StatusUpdate, UpdateTemplate
-from statuspage.security.permissions import STATUS_EDITORS
 from statuspage.services import update_post
 from tests.factories import (
     MaintenanceWindowFactory,
-    ProfileFactory,
     ServiceFactory,
     StaffFactory,
-    UserFactory,
 )
 
 NOW = datetime(2030, 6, 1, 12, 7, tzinfo=UTC)
@@ -26,15 +22,6 @@ NOW = datetime(2030, 6, 1, 12, 7, tzinfo=UTC)
 def clock(time_machine):
     time_machine.move_to(NOW, tick=False)
     return time_machine
-
-
-@pytest.fixture
-def editor(db, client, clock):
-    user = UserFactory(username="sam", first_name="Sam", is_staff=True)
-    ProfileFactory(user=user, name="Sam Okafor", role="Duty engineer")
-    user.groups.add(Group.objects.get(name=STATUS_EDITORS))
-    client.force_login(user)
-    return client
 
 
 def _window(**kwargs) -> MaintenanceWindow:

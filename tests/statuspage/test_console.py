@@ -6,19 +6,16 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from faq.models import Comment
 from statuspage.outbox.models import Message, MessageState
-from statuspage.security.permissions import STATUS_EDITORS
 from tests.factories import (
     CommentFactory,
     FAQFactory,
     IncidentFactory,
     MaintenanceWindowFactory,
-    ProfileFactory,
     StaffFactory,
     StatusUpdateFactory,
     UserFactory,
@@ -31,16 +28,6 @@ NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 def clock(time_machine):
     time_machine.move_to(NOW, tick=False)
     return time_machine
-
-
-@pytest.fixture
-def editor(db, client, clock):
-    """A Status editor, as the day's communicator is: no superuser powers."""
-    user = UserFactory(username="sam", is_staff=True)
-    ProfileFactory(user=user, name="Sam Okafor", role="Duty engineer")
-    user.groups.add(Group.objects.get(name=STATUS_EDITORS))
-    client.force_login(user)
-    return client
 
 
 def _window_under_way(started_minutes_ago: int, ends_in=timedelta(hours=2), **kwargs):
