@@ -4,7 +4,7 @@ Walking the history (``statuspage.uptime``) for every service and day would cost
 with 800 services 72,000 figures. So each day, once over, is kept: one ``ServiceDay`` row
 per service that was not wholly operational that day, and a ``ClosedDay`` row saying the
 day is written. Most services are operational most days, so the rows are few; a closed day
-without a row for a service was a whole operational day. Days are closed by the nightly
+without a row for a service was a whole operational day. Days are closed by beat's hourly
 task and, for any a page needs that are still open, by the page itself; a change dated
 before today (the demo's past incidents) opens its days again. Today is walked live.
 """
@@ -34,8 +34,9 @@ MONTHS_SHOWN = 12
 FULL_DAY = 1440.0
 OPERATIONAL = ServiceStatus.OPERATIONAL
 
-# A day's bar, by its downtime in minutes: (level, at least this much downtime). The words
-# and the icon of each are in the template (templates/statuspage/includes/uptime_bars.html).
+# A day's bar, by its downtime in minutes: (level, more than this much downtime). Its words
+# are written by statuspage/templatetags/status.py (uptime_bars), its colour and icon by
+# static/css/site.css, its key by templates/statuspage/includes/uptime_key.html.
 LEVELS = [("much", 120.0), ("some", 15.0), ("little", 0.0)]
 
 
@@ -178,6 +179,8 @@ def strips(rows: dict, first: date, last: date, *, now: datetime | None = None, 
         for service in members:  # only the days with something to say: most have nothing
             total = 0.0
             for day, spent_that_day in spent.get(service.pk, {}).items():
+                if day not in index:
+                    continue  # read for the months, before the strip's first day
                 bar = bars[index[day]]
                 down = _downtime(spent_that_day, weight)
                 total += down

@@ -97,6 +97,15 @@ def test_the_service_page_shows_its_bars_and_its_months(db, client):
     assert "planned maintenance announced in advance count as up" in page
 
 
+def test_downtime_older_than_the_bars_is_in_the_months_only(db, client):
+    api = ServiceFactory(name="API", slug="api")
+    down(api, at(100, 10), 45)  # 1 March 2030: before the 90 days, within the 12 months
+    page = client.get("/services/api/").content.decode()
+    assert "minutes of downtime" not in _strip(page, "API")
+    assert '<tr><th scope="row">Mar 2030</th>' in page
+    assert "<td>45 min</td>" in page
+
+
 def test_the_uptime_page_lists_every_service_by_month(db, client):
     api, forums = ServiceFactory(name="API"), ServiceFactory(name="Forums")
     down(api, at(40, 10), 60)
