@@ -8,6 +8,7 @@ from statuspage.celery import app
 # Every name a release has used, and what answers to it now.
 PINNED = {
     "statuspage.tasks.maintenance_advance_due": "statuspage.tasks",
+    "statuspage.tasks.uptime_close_days": "statuspage.tasks",
     "statuspage.tasks.crosspost_send": "statuspage.outbox.tasks",
     "statuspage.tasks.crosspost_sweep": "statuspage.outbox.tasks",
     "statuspage.tasks.notifications_deliver": "statuspage.outbox.tasks",
