@@ -50,11 +50,14 @@ class ServiceState:
 
 @dataclass
 class Event:
-    """An incident or a maintenance window, as a day's bar links to it."""
+    """An incident or a maintenance window, as a day's bar links to it and the history API
+    names it (``model``: ``Incident.kind`` or ``MaintenanceWindow.kind``)."""
 
-    kind: str
+    kind: str  # in words: “Incident”, “Maintenance”
     title: str
     url: str
+    model: str = ""
+    pk: int = 0
 
 
 @dataclass
@@ -286,7 +289,7 @@ def day_events(services, first: date, last: date, *, now: datetime | None = None
         # One query a kind, of plain values: each event of the days with each of its
         # services (``_of``: named, when they are few).
         links = _of(model.services.through.objects.filter(**{f"{name}__in": events}), ids)
-        links = links.values_list(
+        links = links.order_by(f"{name}__started_at", f"{name}_id").values_list(
             f"{name}_id",
             "service_id",
             f"{name}__title",
@@ -304,7 +307,9 @@ def day_events(services, first: date, last: date, *, now: datetime | None = None
             item = items.get(event_id)
             if item is None:
                 url = address.replace("SLUG", slug)
-                item = items[event_id] = Event(kind=kind, title=title, url=url)
+                item = items[event_id] = Event(
+                    kind=kind, title=title, url=url, model=model.kind, pk=event_id
+                )
             day = max(started.astimezone(UTC).date(), first)
             while day <= min((ended or now).astimezone(UTC).date(), last):
                 found[(service_id, day)].append(item)

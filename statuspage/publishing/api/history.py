@@ -1,16 +1,17 @@
 """Service history in the API's shapes: each service's UTC days (minutes in each status,
 downtime, uptime, by ``statuspage.uptime``'s rule) and the published incidents and
 maintenance windows of each day. Plain data in, dicts out, in a fixed number of queries
-(the history, the incidents, the windows) however many services, days and events.
+(the history, the incidents, the windows) however many services, days and events; a day's
+events are those its bar links to on the pages.
 """
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
-from types import SimpleNamespace
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 
 from statuspage import uptime
+from statuspage.history import ServiceState, day_events
 from statuspage.models import Incident, MaintenanceWindow, ServiceStatus
 from statuspage.publishing.api.serializers import Components, page_data
 
@@ -20,7 +21,7 @@ MAX_DAYS = 400  # a year and a month, for a yearly SLA report with a margin
 PERCENT_DIGITS = 4
 MINUTE_DIGITS = 2
 STATUSES = ServiceStatus.values  # in the order minutes_by_status lists them
-DAY = timedelta(days=1)
+DAY = uptime.DAY
 # Most days have no events: one empty list for them all (a JSON array), not one each, for
 # the garbage collector walks every container made (it was half the time at 800 services).
 NO_EVENTS = ()
@@ -66,11 +67,11 @@ def _services(
     """The services of ``rows`` (``Components.services``), each with its days. Days after
     today have nothing counted: they are made here, never computed."""
     counted_last = min(last, now.astimezone(UTC).date())
-    services = [SimpleNamespace(pk=row["pk"], status=row["status"]) for row in rows]
+    services = [ServiceState(pk=row["pk"], status=row["status"]) for row in rows]
     periods, events = {}, {}
     if first <= counted_last:
         periods = uptime.days(services, first, counted_last, now=now)
-        events = _events_by_day([row["pk"] for row in rows], first, counted_last, now=now)
+        events = _events_by_day(services, first, counted_last, now=now)
     future = [
         uptime.Period(start=first + n * DAY)
         for n in range((last - first).days + 1)
@@ -127,44 +128,12 @@ def _day(day: uptime.Period, events: dict[str, list[str]], figures: dict[tuple, 
 # --- the events of each day -------------------------------------------------------------------
 
 
-def _events_by_day(service_ids: list[int], first: date, last: date, *, now: datetime) -> dict:
-    """``{(service id, day): {"incident": [ids], "maintenance": [ids]}}``: the published
-    incidents from their start to their resolution (or now), and the published windows from
-    their actual start to their completion (or now; a window not started has no days), that
-    affect each service and overlap each UTC day from ``first`` to ``last``. Two queries."""
-    start, end = _midnight(first), _midnight(last) + DAY
-    incidents = (
-        Incident.objects.published()
-        .filter(services__in=service_ids, started_at__lt=end)
-        .exclude(resolved_at__lt=start)
-        .values_list("services", "pk", "started_at", "resolved_at")
-    )
-    windows = (
-        MaintenanceWindow.objects.published()
-        .filter(services__in=service_ids, started_at__isnull=False, started_at__lt=end)
-        .exclude(completed_at__lt=start)
-        .values_list("services", "pk", "started_at", "completed_at")
-    )
+def _events_by_day(services, first: date, last: date, *, now: datetime) -> dict:
+    """``{(service id, day): {"incident": [ids], "maintenance": [ids]}}``: the events each
+    day's bar links to on the pages (``statuspage.history.day_events``), as the API names
+    them."""
     by_day = defaultdict(lambda: defaultdict(list))
-    for kind, rows in ((Incident.kind, incidents), (MaintenanceWindow.kind, windows)):
-        for service_id, pk, began, ended in rows.order_by("started_at", "pk"):
-            for day in _days_between(began, ended or now, first, last):
-                by_day[service_id, day][kind].append(f"{kind}-{pk}")
+    for key, events in day_events(services, first, last, now=now).items():
+        for event in events:
+            by_day[key][event.model].append(f"{event.model}-{event.pk}")
     return by_day
-
-
-def _days_between(began: datetime, ended: datetime, first: date, last: date):
-    """The UTC days from ``first`` to ``last`` that the time from ``began`` to ``ended``,
-    both included, touches: those of ``statuspage.history.day_events``, so that a day lists
-    the same events here as under its bar on the pages (an end at midnight sharp touches
-    the day it opens)."""
-    opening = began.astimezone(UTC).date()
-    closing = max(opening, ended.astimezone(UTC).date())
-    day = max(opening, first)
-    while day <= min(closing, last):
-        yield day
-        day += DAY
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
