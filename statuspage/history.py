@@ -142,7 +142,7 @@ def minutes(services, first: date, last: date, *, now: datetime | None = None) -
     close_days(first, last, now=now)
     ids = {service.pk for service in services}
     found: dict[int, dict[date, dict]] = defaultdict(dict)
-    kept = _of(ServiceDay.objects.filter(day__range=(first, last)), ids)
+    kept = uptime.of_services(ServiceDay.objects.filter(day__range=(first, last)), ids)
     for service_id, day, spent in kept.values_list("service_id", "day", "minutes"):
         if service_id in ids:
             found[service_id][day] = spent
@@ -150,7 +150,7 @@ def minutes(services, first: date, last: date, *, now: datetime | None = None) -
     if first <= now_day <= last:
         since = uptime.midnight(now_day)
         changed = set(
-            _of(StatusChange.objects.filter(at__gte=since), ids).values_list(
+            uptime.of_services(StatusChange.objects.filter(at__gte=since), ids).values_list(
                 "service_id", flat=True
             )
         )
@@ -229,7 +229,7 @@ def by_month(services, *, now: datetime | None = None, spent=None) -> dict:
     incidents = defaultdict(set)
     ids = {service.pk for service in services}
     since = Incident.objects.published().filter(started_at__gte=uptime.midnight(first))
-    through = _of(Incident.services.through.objects.filter(incident__in=since), ids)
+    through = uptime.of_services(Incident.services.through.objects.filter(incident__in=since), ids)
     for service_id, incident_id, started in through.values_list(
         "service_id", "incident_id", "incident__started_at"
     ):
@@ -287,8 +287,10 @@ def day_events(services, first: date, last: date, *, now: datetime | None = None
     for model, events, ended_field, label in kinds:
         name = model._meta.model_name  # the M2M table's link to the event
         # One query a kind, of plain values: each event of the days with each of its
-        # services (``_of``: named, when they are few).
-        links = _of(model.services.through.objects.filter(**{f"{name}__in": events}), ids)
+        # services (``uptime.of_services``: named, when few).
+        links = uptime.of_services(
+            model.services.through.objects.filter(**{f"{name}__in": events}), ids
+        )
         links = links.order_by(f"{name}__started_at", f"{name}_id").values_list(
             f"{name}_id",
             "service_id",
@@ -315,15 +317,6 @@ def day_events(services, first: date, last: date, *, now: datetime | None = None
                 found[(service_id, day)].append(item)
                 day += timedelta(days=1)
     return found
-
-
-# Up to this many services, a query names them; beyond, it is bounded by the days alone and
-# the rows are sorted here: SQLite takes ten times as long over a list of 800 ids.
-FEW_SERVICES = 50
-
-
-def _of(queryset, ids: set[int]):
-    return queryset.filter(service__in=ids) if len(ids) <= FEW_SERVICES else queryset
 
 
 def _counted(first: date, last: date, now: datetime) -> list[tuple[date, float]]:
