@@ -22,7 +22,7 @@ class StatuspageConfig(AppConfig):
         self._import_from_packages("models")
 
     def ready(self) -> None:
-        from statuspage import update_templates
+        from statuspage import strips, update_templates
         from statuspage.caching import version
         from statuspage.publishing import receivers as publishing
         from statuspage.security import audit, permissions, sessions
@@ -34,6 +34,7 @@ class StatuspageConfig(AppConfig):
         permissions.connect_signals()
         sessions.connect_signals()
         subscriptions.connect_signals()
+        strips.connect_signals()
         update_templates.connect_signals()
         audit.register_models()
 

@@ -84,10 +84,15 @@ class Bar:
 @dataclass
 class Strip:
     """A row of daily bars: one service's, or a folded group's (each day its worst
-    service's, and the worst service's uptime)."""
+    service's, and the worst service's uptime). ``kept``: the HTML of bars drawn before
+    ``bars`` (``statuspage.strips``)."""
 
     bars: list[Bar]
     uptime_percent: float | None
+    kept: str = ""
+    # Each service of the row with downtime or not operational: its downtime in the days
+    # before the last, in the last, and its status (``statuspage.strips`` keeps them).
+    spent: dict[int, tuple[float, float, str]] = field(default_factory=dict)
 
 
 def today(now: datetime | None = None) -> date:
@@ -179,22 +184,26 @@ def strips(rows: dict, first: date, last: date, *, now: datetime | None = None, 
     for key, members in rows.items():
         bars = [Bar(day=day, counted=minutes) for day, minutes in counted]
         worst = 0.0  # the most downtime of any one service over the whole strip
+        figures = {}
         for service in members:  # only the days with something to say: most have nothing
-            total = 0.0
+            total = on_last = 0.0
             for day, spent_that_day in spent.get(service.pk, {}).items():
                 if day not in index:
                     continue  # read for the months, before the strip's first day
                 bar = bars[index[day]]
                 down = _downtime(spent_that_day, weight)
                 total += down
+                on_last = down if day == last else on_last
                 bar.downtime = max(bar.downtime, down)
             for day, day_events_ in events_of.get(service.pk, ()):
                 bar = bars[index[day]]
                 bar.events += [event for event in day_events_ if event not in bar.events]
             worst = max(worst, total)
+            if total or service.status != OPERATIONAL:
+                figures[service.pk] = (total - on_last, on_last, service.status)
         all_counted = sum(minutes for _day, minutes in counted)
         uptime_percent = 100.0 * (1 - worst / all_counted) if all_counted else None
-        result[key] = Strip(bars=bars, uptime_percent=uptime_percent)
+        result[key] = Strip(bars=bars, uptime_percent=uptime_percent, spent=figures)
     return result
 
 

@@ -497,3 +497,33 @@ class ClosedDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class KeptStrip(models.Model):
+    """A row of daily bars as ``statuspage.strips`` last drew it: its finished days as HTML,
+    and the figures that bring today's bar and the uptime up to the minute. It holds while
+    ``HistoryStamp`` has not moved since, on the day it was drawn, for one ``variant``."""
+
+    key = models.CharField(max_length=40)  # “service:12”, or a folded group's “group:3”
+    variant = models.CharField(max_length=40)  # the language and the partial-outage weight
+    day = models.DateField()  # the UTC day it was drawn on: its last bar's
+    stamp = models.BigIntegerField()  # HistoryStamp's value when it was drawn
+    drawn_at = models.DateTimeField()
+    html = models.TextField()  # the bars of the days before ``day``
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "variant"], name="strip_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.variant}) on {self.day}"
+
+
+class HistoryStamp(models.Model):
+    """One row, whose value moves with each committed write the bars read: a status change,
+    an incident or a maintenance window, a service or a group (``statuspage.strips``)."""
+
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -2,8 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from itertools import groupby
 from urllib.parse import urlencode
 
@@ -14,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from faq.models import CommentStatus, ImpactEntry, ImpactLevel, published_faq
-from statuspage import history
+from statuspage import history, strips
 from statuspage.models import (
     Incident,
     IncidentImpact,
@@ -169,7 +168,6 @@ class GroupView:
     count: int
     troubled: int  # how many are not operational
     services: list[Service]  # all of them; when folded, the first troubled ones
-    members: list = field(default_factory=list)  # all of them, for the bars (history.py)
     group_id: int | None = None
     strip: history.Strip | None = None  # folded: its daily bars (statuspage/history.py)
 
@@ -186,8 +184,7 @@ class GroupView:
 def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[list[GroupView], bool]:
     """Groups in page order with their worst status, and whether they are folded.
 
-    Two queries at any size: statuses counted per group, then the services to list; and,
-    folded, a third: every service's state, for the groups' bars.
+    Two queries at any size: statuses counted per group, then the services to list.
     """
     counts = (
         Service.objects.values_list("group_id", "group__name", "status")
@@ -199,12 +196,7 @@ def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[lis
         groups.setdefault(group_id, (name or "Other services", {}))[1][status] = count
     total = sum(sum(statuses.values()) for _, statuses in groups.values())
     folded = fold_over is not None and total > fold_over
-    members: dict[int | None, list] = {}
-    if folded:
-        # A folded group's bars are of all its services; only the troubled are listed. Bare
-        # states for the bars: 800 services as model instances cost more than the bars.
-        for pk, group_id, status in Service.objects.values_list("pk", "group_id", "status"):
-            members.setdefault(group_id, []).append(history.ServiceState(pk=pk, status=status))
+    if folded:  # only the troubled are listed
         listed = Service.objects.exclude(status=ServiceStatus.OPERATIONAL)
     else:
         listed = Service.objects.all()
@@ -222,7 +214,6 @@ def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[lis
                 count=sum(statuses.values()),
                 troubled=sum(n for st, n in statuses.items() if st != ServiceStatus.OPERATIONAL),
                 services=shown[:FOLDED_GROUP_LISTED] if folded else shown,
-                members=members.get(group_id, []) if folded else shown,
                 group_id=group_id,
             )
         )
@@ -231,19 +222,27 @@ def service_groups(*, fold_over: int | None = HOME_SERVICES_LISTED) -> tuple[lis
 
 def with_strips(groups: list[GroupView], *, folded: bool) -> None:
     """Give each listed service, or each folded group, its daily bars of the last 90 days
-    (``strip``). Folded, a group's bars are its worst service's each day."""
-    last = history.today()
-    first = last - timedelta(days=history.DAYS_SHOWN - 1)
+    (``strip``), as kept drawn (``statuspage.strips``): one query, until the history
+    changes. Folded, a group's bars are its worst service's each day."""
     if folded:
-        rows = {index: view.members for index, view in enumerate(groups)}
-    else:
-        rows = {service.pk: [service] for view in groups for service in view.services}
-    strips = history.strips(rows, first, last)
-    for index, view in enumerate(groups):
-        if folded:
-            view.strip = strips[index]
-        for service in view.services:
-            service.strip = strips.get(service.pk)
+        keys = {f"group:{view.group_id}": view for view in groups}
+        found = strips.kept(list(keys), _group_members)
+        for key, view in keys.items():
+            view.strip = found.get(key)
+        return
+    listed = {f"service:{service.pk}": service for view in groups for service in view.services}
+    found = strips.kept(list(listed), lambda: {key: [s] for key, s in listed.items()})
+    for key, service in listed.items():
+        service.strip = found.get(key)
+
+
+def _group_members() -> dict[str, list[history.ServiceState]]:
+    """Every service's state by its group, for the folded groups' bars: bare states, as
+    800 services as model instances cost more than the bars."""
+    members: dict[str, list[history.ServiceState]] = {}
+    for pk, group_id, status in Service.objects.values_list("pk", "group_id", "status"):
+        members.setdefault(f"group:{group_id}", []).append(history.ServiceState(pk, status))
+    return members
 
 
 def home_live() -> dict:

@@ -10,12 +10,12 @@ tell nobody when staff save unpublished work.
 
 import time
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
 
 from statuspage.caching import store
 from statuspage.caching.watch import VERSION_KEY, VersionWatch
+from statuspage.common.commits import once_after_commit
 
 # Sent once a transaction that changed what readers see has committed (the static mirror
 # listens); sender is None.
@@ -71,37 +71,7 @@ def _changed(sender, instance, signal, **kwargs) -> None:
     if not shown and signal is not post_delete:  # a deleted row's relations may be gone
         shown = _shown(instance)
     if shown:
-        _bump_after_commit()
-
-
-class _Bump:
-    """One new version for one transaction, however many of its rows ask for it."""
-
-    def __init__(self) -> None:
-        self.done = False
-
-    def __call__(self) -> None:
-        if not self.done:
-            self.done = True
-            bump_content_version()
-
-
-def _bump_after_commit() -> None:
-    """A new version once the current transaction commits: once, however many rows it
-    writes (an admin save writes dozens, and each bump re-renders every page)."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        transaction.on_commit(bump_content_version)  # autocommit: the row is stored already
-        return
-    pending = [(set(sids), bump) for sids, bump, _ in connection.run_on_commit]
-    pending = [(sids, bump) for sids, bump in pending if isinstance(bump, _Bump) and not bump.done]
-    block = set(connection.savepoint_ids)
-    if any(sids == block for sids, _bump in pending):
-        return  # registered in this very block: it runs, or goes, with this change
-    # Django keeps callbacks with the savepoints they were registered in, and drops them if
-    # one rolls back. In another block (a service's status set inside an update), the same
-    # bump is registered again: whichever copy survives runs it, once.
-    transaction.on_commit(pending[0][1] if pending else _Bump())
+        once_after_commit(bump_content_version)
 
 
 def connect_signals() -> None:

@@ -34,6 +34,7 @@ import urllib.request
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -45,11 +46,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from faq.models import FAQ, Comment
-from statuspage import history
+from statuspage import history, selectors
 from statuspage.management import load, mail_bench
 from statuspage.models import (
     ChangeSource,
     Incident,
+    KeptStrip,
     MaintenanceWindow,
     Service,
     ServiceGroup,
@@ -282,6 +284,19 @@ class Command(BaseCommand):
             for page in GROWTH_PAGES:
                 ms, queries = _render(page)
                 self.stdout.write(f"{page:42} {label:8} {ms:>8.1f} {queries:>8}")
+                if page == HOME:
+                    self._home_references(label)
+
+    def _home_references(self, label: str) -> None:
+        """`/` as it was before the service history, without bars: the reference; and `/`
+        drawing its bars afresh, as its first render after a change to the history does."""
+        with mock.patch.object(selectors, "with_strips", return_value=None):
+            ms, queries = _render(HOME)
+        self.stdout.write(f"{'/ without bars (the reference)':42} {label:8} {ms:>8.1f} "
+                          f"{queries:>8}")  # fmt: skip
+        ms, queries = _render(HOME, prepare=KeptStrip.objects.all().delete)
+        self.stdout.write(f"{'/ drawing its bars afresh':42} {label:8} {ms:>8.1f} "
+                          f"{queries:>8}")  # fmt: skip
 
 
 def _measure(url: str, pid: int, seconds: int, connections: int, conditional: bool) -> dict:
@@ -341,11 +356,13 @@ def _seconds_until_a_change_is_seen(base: str, path: str, timeout: float) -> flo
         service.save(update_fields=["name"])
 
 
-def _render(page: str) -> tuple[float, int]:
+def _render(page: str, prepare=None) -> tuple[float, int]:
     client = Client(HTTP_HOST="127.0.0.1")
     timings = []
     for _ in range(20):
         cache.clear()
+        if prepare:
+            prepare()
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
             client.get(page)
