@@ -66,6 +66,7 @@ GROUPS = [
             ("axes", "accessfailurelog", gettext_lazy("Failed sign-ins, each")),
             ("axes", "accesslog", gettext_lazy("Sign-ins")),
             ("auditlog", "logentry", gettext_lazy("Audit trail")),
+            ("statuspage", "apikey", None),
         ],
     ),
 ]

@@ -10,7 +10,7 @@ from django.contrib.admin import apps as admin_apps
 from django.utils.module_loading import module_has_submodule
 
 # Packages with models or admin pages of their own, in the order their models import.
-PACKAGES = ["subscriptions", "outbox", "security"]
+PACKAGES = ["subscriptions", "outbox", "security", "automation"]
 
 
 class StatuspageConfig(AppConfig):

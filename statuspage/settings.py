@@ -6,6 +6,8 @@ refuses to start without ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``.
 Every variable is listed in the README's configuration table.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from email.utils import formataddr, parseaddr
@@ -69,6 +71,11 @@ SITE_NAME = env("SITE_NAME", "dotMailer status")
 STATUS_POLL_SECONDS = int(env("STATUS_POLL_SECONDS", "5"))
 # Links in e-mails and posts; unset, where `make run` serves (PORT, as it does).
 SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
+# The page's id in the management API (/api/v1/pages/<id>), where Statuspage's clients name
+# their page; unset, an opaque one made from SITE_URL, as the public API (/api/v2) shows.
+STATUSPAGE_PAGE_ID = env("STATUSPAGE_PAGE_ID") or (
+    base64.b32encode(hashlib.sha256(SITE_URL.encode()).digest()).decode()[:12].lower()
+)
 
 INSTALLED_APPS = [
     "statuspage.apps.StaffAdminConfig",  # django.contrib.admin, with two-factor sign-in

@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("favicon.ico", favicon.favicon),
     path("", include((status_patterns, "statuspage"))),
+    path("api/v1/", include("statuspage.automation.urls")),
     path("api/v2/", include("statuspage.publishing.api.urls")),
     path("", include("statuspage.publishing.urls")),
     path("faq/", include("faq.urls")),

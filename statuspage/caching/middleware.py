@@ -19,6 +19,7 @@ from statuspage.caching.pages import (
     service_unavailable,
 )
 from statuspage.common.db import DATABASE_ERRORS
+from statuspage.common.redact import loggable_path
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class PublicPagesMiddleware:
             "Database unavailable (%s); %s %s answered 503",
             exception,
             request.method,
-            request.get_full_path(),
+            loggable_path(request),
         )
         return service_unavailable(request)
 

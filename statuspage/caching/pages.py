@@ -44,6 +44,7 @@ from statuspage.caching.kept import KeptAnswer, good_copy, keep_good_copy
 from statuspage.caching.query import Normaliser
 from statuspage.caching.version import bump_content_version, content_version
 from statuspage.common.db import DATABASE_ERRORS
+from statuspage.common.redact import loggable_path
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +157,9 @@ def _stale(request, copy: KeptAnswer) -> HttpResponse:
 
 
 def service_unavailable(request) -> HttpResponse:
-    """``503`` with ``Retry-After``, built without the database: templates/503.html, or JSON."""
-    if request.path.endswith(".json"):
+    """``503`` with ``Retry-After``, built without the database: templates/503.html, or JSON
+    for the APIs (``.json`` addresses, and everything under /api/)."""
+    if request.path.endswith(".json") or request.path.startswith("/api/"):
         error = "The status database is unavailable for a moment; try again shortly."
         response = JsonResponse({"error": error}, status=503)
     else:
@@ -190,7 +192,7 @@ def _database_failed(request, error: Exception) -> HttpResponse:
         "Database unavailable (%s); %s %s answered %s",
         error,
         request.method,
-        request.get_full_path(),
+        loggable_path(request),
         "from its last good copy" if copy else "503",
     )
     return service_unavailable(request) if copy is None else _stale(request, copy)

@@ -7,8 +7,6 @@ maintenances in another. ``openapi.json`` documents every field. Plain data in, 
 out: nothing here answers a request.
 """
 
-import base64
-import hashlib
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -53,9 +51,8 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def _page_id() -> str:
-    """A Statuspage-like opaque id, stable for as long as the site's address is."""
-    digest = hashlib.sha256(settings.SITE_URL.encode()).digest()
-    return base64.b32encode(digest).decode()[:12].lower()
+    """The page's id, as the management API (/api/v1) names it: ``STATUSPAGE_PAGE_ID``."""
+    return settings.STATUSPAGE_PAGE_ID
 
 
 # --- components ------------------------------------------------------------------------------

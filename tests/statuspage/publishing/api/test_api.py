@@ -249,7 +249,8 @@ def test_openapi_document_is_valid_and_served(db, client):
     assert response.json() == OPENAPI
     statuspage = {f"/{endpoint}" for endpoint in ENDPOINTS} | {"/openapi.json"}
     history = {"/uptime.json", "/components/{component_id}/uptime.json"}  # test_uptime_api.py
-    assert set(OPENAPI["paths"]) == statuspage | history
+    management = {"/pages/{page_id}"}  # at /api/v1: tests/statuspage/automation/
+    assert set(OPENAPI["paths"]) == statuspage | history | management
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)

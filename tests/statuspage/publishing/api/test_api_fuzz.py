@@ -92,7 +92,9 @@ def connection_kept_open():
 
 
 @pytest.mark.django_db
-@schema.parametrize()
+# The management API's operation is at /api/v1 (its path's own server, which schemathesis does
+# not follow) and needs a key: tests/statuspage/automation/.
+@schema.exclude(operation_id="getPage").parametrize()
 def test_api_answers_as_its_openapi_document_says(case, busy_site, connection_kept_open):
     case.call_and_validate()
 

@@ -1,0 +1,3 @@
+"""The management API at /api/v1, as Atlassian Statuspage's: staff's API keys, their
+authentication and rate limit, and its endpoints. Imports the core, common and publishing's
+serializers; nothing imports it but the project's urls and apps."""

@@ -1,0 +1,84 @@
+"""Who a management API request is: the API key it presents, as Statuspage's clients send
+it (``Authorization: OAuth <key>``, or ``?api_key=<key>``), then the key's rate limit.
+Refusals are JSON in Statuspage's shape, ``{"error": "..."}``, and never cached.
+
+No cookie counts: a request signed in to the admin but without a key is refused, so no
+other site can make a browser call the API (which is why CSRF does not apply).
+"""
+
+import hmac
+from functools import wraps
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from statuspage.automation import services, throttle
+from statuspage.automation.models import ApiKey
+
+# Answers are one key holder's: no browser, proxy or page cache of ours may keep them.
+NO_STORE = "private, no-store"
+QUERY_PARAMETER = "api_key"
+
+
+def answer(data: dict, *, status: int = 200, headers: dict | None = None) -> JsonResponse:
+    return JsonResponse(data, status=status, headers={"Cache-Control": NO_STORE, **(headers or {})})
+
+
+def refusal(status: int, error: str, *, headers: dict | None = None) -> JsonResponse:
+    return answer({"error": error}, status=status, headers=headers)
+
+
+def presented_key(request) -> str:
+    """The key in the ``Authorization`` header (scheme ``OAuth``), else in ``api_key``."""
+    scheme, _space, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "oauth" and credentials.strip():
+        return credentials.strip()
+    return request.GET.get(QUERY_PARAMETER, "").strip()
+
+
+def usable_key(key: str) -> ApiKey | None:
+    """The key's row if the key is right, not revoked, and its owner active staff."""
+    if len(key) != services.KEY_LENGTH:
+        return None
+    api_key = (
+        ApiKey.objects.select_related("owner")
+        .filter(prefix=key[: services.PREFIX_LENGTH], revoked_at=None)
+        .first()
+    )
+    if api_key is None or not hmac.compare_digest(api_key.digest, services.key_digest(key)):
+        return None
+    owner = api_key.owner
+    return api_key if owner.is_active and owner.is_staff else None
+
+
+def api_key_required(view):
+    """Answer ``view`` only for a usable key within its rate limit, acting as its owner
+    (``request.user``; ``request.api_key`` is the key); else ``401`` or ``429``."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        api_key = usable_key(presented_key(request))
+        if api_key is None:
+            return refusal(
+                401,
+                _(
+                    "Could not authenticate: give a valid API key as “Authorization: "
+                    "OAuth <key>” or in the api_key parameter."
+                ),
+                headers={"WWW-Authenticate": "OAuth"},
+            )
+        wait = throttle.take(f"key-{api_key.pk}")
+        if wait is not None:
+            return refusal(
+                429,
+                _("Rate limit exceeded: at most one request a second, in bursts of %(burst)s.")
+                % {"burst": throttle.BURST},
+                headers={"Retry-After": str(wait)},
+            )
+        services.api_key_mark_used(api_key=api_key)
+        request.user, request.api_key = api_key.owner, api_key
+        return view(request, *args, **kwargs)
+
+    return wrapped
