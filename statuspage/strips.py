@@ -185,6 +185,12 @@ def _to_the_minute(html: str, figures: dict, drawn_at: datetime, now: datetime) 
     )
 
 
+def forget_before(day) -> None:
+    """Forget the rows drawn before ``day``: no page reads them again, and a service or a
+    group deleted since leaves its rows behind."""
+    KeptStrip.objects.filter(day__lt=day).delete()
+
+
 def _move_stamp() -> None:
     if not HistoryStamp.objects.filter(pk=1).update(value=F("value") + 1):
         HistoryStamp.objects.get_or_create(pk=1, defaults={"value": 1})

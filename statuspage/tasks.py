@@ -3,7 +3,7 @@ wherever it lives, so that queued tasks and beat schedules survive moving its co
 
 from celery import shared_task
 
-from statuspage import history, services
+from statuspage import history, services, strips
 
 
 @shared_task(name="statuspage.tasks.maintenance_advance_due", ignore_result=True)
@@ -15,5 +15,7 @@ def maintenance_advance_due() -> int:
 @shared_task(name="statuspage.tasks.uptime_close_days", ignore_result=True)
 def uptime_close_days() -> None:
     """Keep the figures of the days just over (beat: hourly; nothing to do most hours),
-    back to the oldest month the pages show."""
+    back to the oldest month the pages show; and forget the rows of bars drawn before today,
+    which no page reads again (``statuspage.strips``)."""
     history.close_days(history.first_kept(), history.today())
+    strips.forget_before(history.today())

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from statuspage.models import KeptStrip
 from statuspage.services import service_status_set
+from statuspage.tasks import uptime_close_days
 from tests.factories import IncidentFactory, ServiceFactory
 from tests.statuspage.test_uptime_pages import _strip
 
@@ -127,3 +128,17 @@ def test_a_new_utc_day_draws_the_bars_again(api, client, clock, commit):
     assert tomorrow.count("<li ") == 90
     assert '<b>Mon 10 Jun 2030</b> <i aria-hidden="true"></i>720 minutes of downtime' in tomorrow
     assert '<b>Tue 11 Jun 2030</b> <i aria-hidden="true"></i>60 minutes of downtime' in tomorrow
+
+
+def test_the_hourly_task_forgets_the_rows_drawn_before_today(api, client, clock):
+    _home(client)
+    other = ServiceFactory(name="Forums")
+    _home(client)  # drawn again with Forums: still today's
+    clock.move_to(NOW + timedelta(days=1), tick=False)
+    uptime_close_days()
+    assert not KeptStrip.objects.exists()
+    _home(client)
+    assert set(KeptStrip.objects.values_list("key", flat=True)) == {
+        f"service:{api.pk}",
+        f"service:{other.pk}",
+    }
