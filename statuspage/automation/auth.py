@@ -21,8 +21,9 @@ NO_STORE = "private, no-store"
 QUERY_PARAMETER = "api_key"
 
 
-def answer(data: dict, *, status: int = 200, headers: dict | None = None) -> JsonResponse:
-    return JsonResponse(data, status=status, headers={"Cache-Control": NO_STORE, **(headers or {})})
+def answer(data: dict | list, *, status: int = 200, headers: dict | None = None) -> JsonResponse:
+    headers = {"Cache-Control": NO_STORE, **(headers or {})}
+    return JsonResponse(data, status=status, headers=headers, safe=False)
 
 
 def refusal(status: int, error: str, *, headers: dict | None = None) -> JsonResponse:

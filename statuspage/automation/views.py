@@ -1,7 +1,6 @@
 """The management API's endpoints at /api/v1, in Statuspage's paths and shapes. Each
 answers only for an API key (``auth``), with JSON that no cache keeps."""
 
-from datetime import UTC, datetime
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -10,16 +9,10 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils.translation import gettext as _
 
 from statuspage.automation.auth import answer, api_key_required, refusal
+from statuspage.automation.rest import api_time
 from statuspage.publishing.api.serializers import Components, page_data
 
 READ_ONLY = "GET, HEAD"
-
-
-def _time(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with milliseconds and “Z”, as Statuspage writes times."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def page_object() -> dict:
@@ -33,7 +26,7 @@ def page_object() -> dict:
     )
     return {
         "id": page["id"],
-        "created_at": _time(installed),
+        "created_at": api_time(installed),
         "updated_at": page["updated_at"],
         "name": page["name"],
         "page_description": "",

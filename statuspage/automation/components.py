@@ -1,0 +1,3 @@
+"""The management API's components (Statuspage's paths and shapes): to be written."""
+
+urlpatterns: list = []
