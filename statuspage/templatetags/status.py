@@ -1,7 +1,12 @@
 from datetime import UTC
+from functools import lru_cache
 
 from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 
 from statuspage import strips
 from statuspage.common.text import render_markdown
@@ -60,3 +65,30 @@ def hashtag_url(hashtag: str) -> str:
 def uptime_bars(strip, name: str) -> str:
     """A strip of daily bars (statuspage/history.py) as HTML (statuspage/strips.py)."""
     return strips.render(strip, name)
+
+
+@register.simple_tag
+def uptime_cells(months: list[dict]) -> str:
+    """A service's row of months on /uptime/ (statuspage/history.py, ``by_month``), in
+    Python: 800 services are 9,600 cells, which a template loop takes a third of a second
+    over. Most cells are alike (“100%”), so each cell's words are drawn once per language."""
+    language = get_language()
+    return mark_safe(  # noqa: S308 - _month_cell escapes
+        "".join(
+            _month_cell(month["uptime_percent"], month["downtime_minutes"], language)
+            for month in months
+        )
+    )
+
+
+@lru_cache(maxsize=4096)
+def _month_cell(percent: float | None, minutes: int, language: str) -> str:
+    if percent is None:
+        return "<td>—</td>"
+    down = ""
+    if minutes:
+        words = ngettext("%(count)s min down", "%(count)s min down", minutes) % {
+            "count": number_format(minutes, force_grouping=True)
+        }
+        down = f'<span class="uptime-table__down">{escape(words)}</span>'
+    return f"<td>{escape(floatformat(percent, '-2'))}%{down}</td>"
