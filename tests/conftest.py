@@ -4,6 +4,8 @@ import os
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import core as hypothesis_core
 from hypothesis.vendor import pretty
@@ -91,3 +93,15 @@ def _forget_kept() -> None:
     ANSWERS.clear()
     forget_good_copies()
     forget_database_failure()
+
+
+@pytest.fixture
+def connection_kept_open():
+    """Keep the test's database connection (and its transaction) across requests, as
+    Django's test Client does: the WSGI handler that schemathesis calls closes it after
+    each request, as it should in a real server."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)

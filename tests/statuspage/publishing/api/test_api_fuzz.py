@@ -11,9 +11,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
@@ -77,18 +75,6 @@ def busy_site(demo):
     services.update_post(event=resolved, author=None, body="Fixed.", status="resolved")
     window = MaintenanceWindowFactory(services=[api], scheduled_start=now, published_at=now)
     services.maintenance_transition(window=window, to=MaintenanceStatus.IN_PROGRESS, author=None)
-
-
-@pytest.fixture
-def connection_kept_open():
-    """Keep the test's database connection (and its transaction) across requests, as
-    Django's test Client does: the WSGI handler that schemathesis calls closes it after
-    each request, as it should in a real server."""
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
 
 
 @pytest.mark.django_db

@@ -1,0 +1,59 @@
+"""schemathesis against the management API: every /api/v1 operation of openapi.json, called
+in-process with a superuser's key, over the demo. Generated requests (the document's
+examples, its boundaries, methods it does not allow, random and invalid bodies) must never
+make a 500, and each answer must be as the document says: a documented status, its content
+type, headers and body schema. The hypothesis profile in tests/conftest.py sets how many
+examples run."""
+
+import json
+from pathlib import Path
+
+import pytest
+import schemathesis
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
+from hypothesis import settings as hypothesis_settings
+
+from statuspage.automation import services, throttle
+from tests.factories import StaffFactory
+
+OPENAPI = Path(settings.BASE_DIR) / "statuspage/publishing/api/openapi.json"
+V1 = "/api/v1"
+
+
+def _management_document() -> dict:
+    """The document's /api/v1 operations alone, at their own server (schemathesis does not
+    follow a path's ``servers``)."""
+    document = json.loads(OPENAPI.read_text("utf-8"))
+    paths = {
+        path: {name: value for name, value in item.items() if name != "servers"}
+        for path, item in document["paths"].items()
+        if any(server["url"] == V1 for server in item.get("servers", []))
+    }
+    return {**document, "servers": [{"url": V1}], "paths": paths}
+
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "generation": {"deterministic": hypothesis_settings.default.derandomize},
+        "headers": {"Accept-Encoding": "identity"},
+    }
+)
+schema = schemathesis.openapi.from_dict(_management_document(), config=CONFIG)
+schema.app = get_wsgi_application()
+
+
+@pytest.fixture
+def key(demo, monkeypatch) -> str:
+    """A superuser's key, unlimited: the run makes hundreds of requests a second."""
+    monkeypatch.setattr(throttle, "take", lambda *args, **kwargs: None)
+    owner = StaffFactory(username="fuzz", is_superuser=True)
+    return services.api_key_create(owner=owner, name="schemathesis")[1]
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+def test_the_management_api_answers_as_its_document_says(case, key, connection_kept_open):
+    if "page_id" in (case.path_parameters or {}):
+        case.path_parameters["page_id"] = settings.STATUSPAGE_PAGE_ID  # 404s otherwise
+    case.call_and_validate(headers={"Authorization": f"OAuth {key}"})
