@@ -357,6 +357,21 @@ X_ACCOUNT = env("X_ACCOUNT")  # the account's handle, for links to its posts
 # Where X's API is (empty: X itself); a fake X on loopback in the production smoke test.
 X_API_BASE_URL = env("X_API_BASE_URL")
 
+# Mastodon (statuspage/outbox/channels/mastodon.py): the server and an access token of the
+# posting account (scope write:statuses); without both the channel is off, nothing posted.
+MASTODON_BASE_URL = env("MASTODON_BASE_URL").rstrip("/")
+MASTODON_ACCESS_TOKEN = env("MASTODON_ACCESS_TOKEN")
+MASTODON_ACCOUNT = env("MASTODON_ACCOUNT")  # the account's name there, for the "Follow" link
+MASTODON_VISIBILITY = env("MASTODON_VISIBILITY", "public")
+if MASTODON_VISIBILITY not in ("public", "unlisted"):
+    raise ImproperlyConfigured("MASTODON_VISIBILITY must be public or unlisted.")
+
+# Bluesky (statuspage/outbox/channels/bluesky.py): the account's handle and an app password
+# (Settings → App passwords); without both the channel is off, nothing posted there.
+BLUESKY_HANDLE = env("BLUESKY_HANDLE").lstrip("@")
+BLUESKY_APP_PASSWORD = env("BLUESKY_APP_PASSWORD")
+BLUESKY_SERVICE_URL = env("BLUESKY_SERVICE_URL", "https://bsky.social").rstrip("/")
+
 # Ports subscribers' webhooks may use (statuspage/webhooks.py); anything else is refused, so
 # that a hook cannot reach other services (Redis, SMTP, ...) on a public host.
 WEBHOOK_ALLOWED_PORTS = [int(port) for port in env_list("WEBHOOK_ALLOWED_PORTS") or ["443"]]

@@ -1,10 +1,10 @@
 """The outbox: one row per outgoing message and channel, whatever the channel.
 
-A post of an update on X, an e-mail to a subscriber, a webhook's delivery: each is a
-``Message``, written in the transaction that calls for it and sent by a task after the
-commit (``statuspage.outbox.services``). Two proxies split the rows as staff see them:
-``CrossPost`` (progress posts, which Status editors run) and ``Notification`` (what
-subscribers and webhooks are sent, which holds their addresses).
+A post of an update on X, Mastodon or Bluesky, an e-mail to a subscriber, a webhook's
+delivery: each is a ``Message``, written in the transaction that calls for it and sent by a
+task after the commit (``statuspage.outbox.services``). Two proxies split the rows as staff
+see them: ``CrossPost`` (progress posts, which Status editors run) and ``Notification``
+(what subscribers and webhooks are sent, which holds their addresses).
 """
 
 from django.db import models
@@ -18,12 +18,14 @@ class ChannelName(models.TextChoices):
     """The outbox's channels, by the name each adapter registers (``channels/``)."""
 
     X = "x", "X"
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
     EMAIL = "email", "E-mail"
     WEBHOOK = "webhook", "Webhook"
 
 
 # Channels whose messages are public posts of an update, in one thread per event.
-POST_CHANNELS = (ChannelName.X,)
+POST_CHANNELS = (ChannelName.X, ChannelName.MASTODON, ChannelName.BLUESKY)
 # Channels whose messages go to one subscriber or webhook.
 NOTICE_CHANNELS = (ChannelName.EMAIL, ChannelName.WEBHOOK)
 
@@ -35,7 +37,7 @@ class MessageState(models.TextChoices):
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
     # The worker stopped while sending: the channel may or may not have it.
-    UNCONFIRMED = "unconfirmed", "Check on X"
+    UNCONFIRMED = "unconfirmed", "Check on the network"
 
 
 FINISHED_STATES = (
@@ -75,9 +77,10 @@ class Message(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sending_since = models.DateTimeField(null=True, blank=True)
-    reply_to_id = models.CharField(max_length=32, blank=True)
-    remote_id = models.CharField(max_length=32, blank=True)
-    remote_url = models.URLField(blank=True)
+    # An X or Mastodon post's id; a Bluesky post's AT URI (at://did:plc:…/app.bsky.feed.post/…).
+    reply_to_id = models.CharField(max_length=300, blank=True)
+    remote_id = models.CharField(max_length=300, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -130,7 +133,7 @@ class CrossPostManager(models.Manager):
 
 
 class CrossPost(Message):
-    """Progress posts of updates (X), as staff see and run them in the admin."""
+    """Progress posts of updates (X, Mastodon, Bluesky), as staff see and run them in the admin."""
 
     objects = CrossPostManager()
 

@@ -51,19 +51,23 @@ def message_queue(messages: list[Message]) -> None:
 
 
 def post_queue(*, update) -> list[Message]:
-    """Write the posts of a just-published update, one per post channel, and send each
-    once the transaction commits. Nothing for an update not to be posted."""
+    """Write the posts of a just-published update, one per post channel that is on (or
+    keeps its posts when off), and send each once the transaction commits. Nothing for an
+    update not to be posted."""
     event = update.event
     if not (update.cross_post and event.hashtag and update.published_at and event.is_published):
         return []
     posts = []
     for name in POST_CHANNELS:
+        channel = CHANNELS[name]
+        if channel.missing_settings() and not channel.posts_kept_when_off:
+            continue
         post, created = Message.objects.get_or_create(
             update=update,
             channel=name,
             subscriber=None,
             webhook=None,
-            defaults={"topic": f"update:{update.pk}", "body": CHANNELS[name].compose(update)},
+            defaults={"topic": f"update:{update.pk}", "body": channel.compose(update)},
         )
         if created:
             _send_after_commit(post.pk)

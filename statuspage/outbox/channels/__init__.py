@@ -5,13 +5,15 @@ line below. Adapters may import ``common`` and the models of what they send to; 
 outbox's services or any view.
 """
 
-from statuspage.outbox.channels import mail, webhook, x
+from statuspage.outbox.channels import bluesky, mail, mastodon, webhook, x
 from statuspage.outbox.channels.base import Channel
 
 CHANNELS: dict[str, Channel] = {
     adapter.CHANNEL.name: adapter.CHANNEL
     for adapter in (
         x,
+        mastodon,
+        bluesky,
         mail,
         webhook,
     )

@@ -70,10 +70,12 @@ class Channel:
     ``connection()`` is a context manager whose value every send of a batch is given (e-mail:
     one connection to the relay for all of them; other channels: None).
     ``refusal(message)`` is a reason not to send at all ("" to send); ``required_settings``
-    must all be set, or the channel is off and its messages are skipped. A message left
-    "sending" for ``stale_after`` lost its worker: it is sent again if ``resend_when_stale``,
-    else left for staff to check (a post may be out there already). ``threaded``: the
-    messages of one event go in order, each a reply to the one before.
+    must all be set, or the channel is off: its messages are skipped, and a post channel
+    writes none unless ``posts_kept_when_off`` (X: they wait, skipped, to be sent once X is
+    on; a network an install never set up would only fill every update with skipped rows).
+    A message left "sending" for ``stale_after`` lost its worker: it is sent again if
+    ``resend_when_stale``, else left for staff to check (a post may be out there already).
+    ``threaded``: the messages of one event go in order, each a reply to the one before.
     """
 
     name: str
@@ -84,6 +86,7 @@ class Channel:
     resend_when_stale: bool
     threaded: bool = False
     required_settings: tuple[str, ...] = ()
+    posts_kept_when_off: bool = False
     refusal: Callable = field(default=lambda message: "")
     connection: Callable[[], AbstractContextManager] = nullcontext
     # Post channels: the text of an update's post, and the id in a post's link.

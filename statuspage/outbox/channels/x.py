@@ -154,6 +154,7 @@ CHANNEL = Channel(
     resend_when_stale=False,
     threaded=True,
     required_settings=CREDENTIALS,
+    posts_kept_when_off=True,
     compose=compose_for,
     remote_id_in=post_id_in,
     link_example="https://x.com/acme/status/123",

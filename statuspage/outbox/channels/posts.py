@@ -1,0 +1,58 @@
+"""What a progress post says on the networks that count graphemes (Mastodon, Bluesky).
+
+The update's words, then a link to the event and its hashtag, as on X; words too long for
+the network are cut on a word boundary with an ellipsis (text without spaces, such as
+Chinese or Japanese, between graphemes), and the link and hashtag always kept. Each network
+measures the text its own way (``measure``) against its own ``limit``.
+"""
+
+from collections.abc import Callable
+
+import grapheme
+
+from statuspage.common.links import absolute
+from statuspage.common.text import plain_text
+
+ELLIPSIS = "…"
+# A word longer than this is a run of text without spaces, cut between graphemes.
+LONG_RUN = 20
+
+
+def words_of(*, event, body: str, status_label: str) -> str:
+    """The update's words as a post says them: the event, its status, then the update."""
+    return f"{event.title} — {status_label}: {plain_text(body)}"
+
+
+def tail_of(event) -> str:
+    """What every post of an event ends with: a link to it and its hashtag."""
+    return f"\n\n{absolute(event.get_absolute_url())} {event.hashtag}".rstrip()
+
+
+def fit(words: str, tail: str, *, measure: Callable[[str], int], limit: int) -> str:
+    """``words`` + ``tail``, the words cut (with an ellipsis) until ``measure`` is within
+    ``limit``."""
+    text = words + tail
+    if measure(text) <= limit:
+        return text
+    kept = words.split(" ")
+    while kept:
+        last = kept.pop()
+        head = " ".join(kept).rstrip(" ,;:—-")
+        if measure(head + ELLIPSIS + tail) <= limit:
+            if grapheme.length(last) <= LONG_RUN:
+                return head + ELLIPSIS + tail
+            # A long run without spaces (Chinese, Japanese): cut between its graphemes.
+            return _cut_inside(f"{head} " if head else "", last, tail, measure, limit)
+    return ELLIPSIS + tail
+
+
+def _cut_inside(head: str, run: str, tail: str, measure, limit: int) -> str:
+    """``head``, as much of ``run`` as fits (whole graphemes), an ellipsis and ``tail``."""
+    fits, longest = 0, grapheme.length(run)
+    while fits < longest:  # the longest start of the run that fits, by halves
+        middle = (fits + longest + 1) // 2
+        if measure(head + grapheme.slice(run, 0, middle) + ELLIPSIS + tail) <= limit:
+            fits = middle
+        else:
+            longest = middle - 1
+    return (head + grapheme.slice(run, 0, fits)).rstrip() + ELLIPSIS + tail
