@@ -272,6 +272,11 @@ class Incident(models.Model):
     time_zone_label = models.CharField(max_length=40, blank=True)
     hashtag = models.CharField(max_length=101, blank=True, validators=[validate_hashtag])
     postmortem = MarkdownxField(blank=True)
+    # Written, and published or taken back, through the management API; readers see only
+    # ``postmortem``.
+    postmortem_draft = MarkdownxField(blank=True)
+    postmortem_draft_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    postmortem_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -94,8 +94,10 @@ def update_post(
     x_text: str = "",
     new_start: datetime | None = None,
     new_end: datetime | None = None,
+    notify: bool = True,
 ) -> StatusUpdate:
-    """Write an update on ``event``; when published, apply its status and service changes.
+    """Write an update on ``event``; when published, apply its status and service changes,
+    and (unless ``notify`` is false) post it to X and tell subscribers.
 
     Raises ValidationError, saving nothing, for an empty body, a date more than a
     day ahead, or a status the event may not move to.
@@ -134,7 +136,8 @@ def update_post(
     )
     if publish:
         _apply(event, update, service_statuses or {}, now=now, new_start=new_start, new_end=new_end)
-        _announce(update)
+        if notify:
+            _announce(update)
     return update
 
 
@@ -160,12 +163,18 @@ def _announce(update: StatusUpdate) -> None:
 
 
 @transaction.atomic
-def event_save(*, event: MaintenanceWindow | Incident, changed: set[str], was_published: bool):
+def event_save(
+    *,
+    event: MaintenanceWindow | Incident,
+    changed: set[str],
+    was_published: bool,
+    notify: bool = True,
+):
     """Save a window or incident as staff edited it in the admin (``changed``: the fields).
 
     A window moved to new times raises its calendar sequence, so that calendars replace
-    their copy. Subscribers are told once the transaction commits: when the event is
-    first published, and when a published window moves.
+    their copy. Subscribers are told once the transaction commits (unless ``notify`` is
+    false): when the event is first published, and when a published window moves.
     """
     moved = (
         isinstance(event, MaintenanceWindow)
@@ -181,7 +190,7 @@ def event_save(*, event: MaintenanceWindow | Incident, changed: set[str], was_pu
             .first()
         )
     event.save()
-    if not event.is_published:
+    if not (event.is_published and notify):
         return
     if not was_published:
         transaction.on_commit(lambda: notices.notify_announced(event=event))

@@ -67,8 +67,8 @@ def page_of(request, items):
     """One page of ``items`` (a queryset or a list) as Statuspage pages lists: ``page``
     from 1, ``per_page`` (or ``limit``) up to 100."""
     page = _number(request, "page", 1)
-    per_page = _number(request, "per_page", 0) or _number(request, "limit", PER_PAGE)
-    per_page = min(per_page, MAX_PER_PAGE)
+    limit = _number(request, "limit", PER_PAGE)  # read even beside per_page: a bad one is a 400
+    per_page = min(_number(request, "per_page", 0) or limit, MAX_PER_PAGE)
     start = (page - 1) * per_page
     return items[start : start + per_page]
 
