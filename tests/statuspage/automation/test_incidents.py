@@ -12,6 +12,8 @@ import time_machine
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -360,6 +362,29 @@ def test_the_list_holds_incidents_and_maintenances_newest_first_searched_and_pag
     )
     assert _ids(api.get(INCIDENTS, {"q": "FIX IS"})) == [_id(events["resolved"])]
     assert _error(api.get(INCIDENTS, {"page": "0"}), 400)
+    assert _error(api.get(INCIDENTS, {"per_page": 2, "limit": "true"}), 400)
+
+
+def test_the_list_s_queries_stay_flat_as_events_pile_up(api, events, api_service):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(INCIDENTS).status_code == 200
+        return len(captured)
+
+    def add(event, n: int) -> None:
+        event.services.add(api_service)
+        StatusUpdate.objects.create(
+            **{event.kind: event}, status=event.status, body=f"Note {n}.", published_at=NOW
+        )
+
+    for event in events.values():
+        add(event, 0)
+    queries()  # the key's first use is written once
+    few = queries()
+    for n in range(4):
+        add(IncidentFactory(), n)
+        add(MaintenanceWindowFactory(), n)
+    assert queries() == few
 
 
 @pytest.mark.parametrize(
