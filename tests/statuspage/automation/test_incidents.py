@@ -573,6 +573,8 @@ def test_an_update_s_words_and_display_time_are_corrected(api):
     assert "one day ahead" in _error(api.send("patch", path, ahead), 422)
     update.refresh_from_db()
     assert update.body == "No typo."
+    response = api.send("put", path, {"incident_update": {"body": "Put right."}})
+    assert response.json()["body"] == "Put right."
     other = IncidentFactory()
     wrong = f"{INCIDENTS}/{_id(other)}/incident_updates/update-{update.pk}"
     assert _error(api.send("patch", wrong, {"incident_update": {"body": "x"}}), 404)
@@ -596,6 +598,10 @@ def test_a_postmortem_is_drafted_published_and_taken_back(api, client):
     _valid(response.json(), "postmortem", "Postmortem")
     assert response.json()["published_at"] == "2030-05-02T09:00:00.000Z"
     assert "root cause" in client.get(page).content.decode()
+    read = api.get(base)
+    assert read.status_code == 200
+    _valid(read.json(), "postmortem", "Postmortem")
+    assert read.json()["body"] == "The **root cause**."
     detail = api.get(f"{INCIDENTS}/{_id(incident)}").json()
     assert detail["postmortem_body"] == "The **root cause**."
     response = api.send("put", f"{base}/revert")
