@@ -15,7 +15,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,8 +39,8 @@ from statuspage.models import (
     StatusUpdate,
     UpdateTemplate,
 )
-from statuspage.outbox.channels import x
-from statuspage.outbox.models import NOTICE_CHANNELS, CrossPost
+from statuspage.outbox.channels import CHANNELS, x
+from statuspage.outbox.models import NOTICE_CHANNELS, POST_CHANNELS, ChannelName, CrossPost
 from statuspage.subscriptions import notices
 from statuspage.templatetags.status import event_time, window_times
 
@@ -116,7 +117,7 @@ class UpdateInline(admin.TabularInline):
     """The event's updates, newest first; new ones are posted with “Post an update”."""
 
     model = StatusUpdate
-    fields = ["shown_at", "status_label", "body", "author", "published", "on_x", "told"]
+    fields = ["shown_at", "status_label", "body", "author", "published", "posted", "told"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -150,8 +151,8 @@ class UpdateInline(admin.TabularInline):
             return _("Draft")
         return event_time(update.published_at, update.event)
 
-    @admin.display(description="On X")
-    def on_x(self, update) -> str:
+    @admin.display(description=gettext_lazy("Posted"))
+    def posted(self, update) -> str:
         return cross_post_summary(update)
 
     @admin.display(description=gettext_lazy("Subscribers told"))
@@ -177,17 +178,21 @@ def notices_summary(update) -> str:
 
 
 def cross_post_summary(update) -> str:
-    """The cross-post's state, link or error, as staff need to see it."""
+    """Each network's post of the update: its state, link or error, as staff need to see it."""
     rows = update.posts
     if not rows:
         return "—" if update.published_at else "Not until published"
-    row = rows[0]
+    return format_html_join(mark_safe("<br>"), "{}", ((_post_state(row),) for row in rows))
+
+
+def _post_state(row) -> str:
+    label = CHANNELS[row.channel].label
     if row.remote_url:
         return format_html(
-            '{} · <a href="{}">view on X</a>', row.get_state_display(), row.remote_url
+            '{} · <a href="{}">view on {}</a>', row.get_state_display(), row.remote_url, label
         )
     detail = f" · {row.last_error}" if row.last_error else ""
-    return f"{row.get_state_display()}{detail}"
+    return f"{label}: {row.get_state_display()}{detail}"
 
 
 class EventAdmin(MarkdownxModelAdmin):
@@ -308,6 +313,11 @@ class EventAdmin(MarkdownxModelAdmin):
             "adminform": helpers.AdminForm(form, _update_fieldsets(form), {}),
             "media": self.media + form.media,
             "x_missing": x.CHANNEL.missing_settings(),
+            "networks": [
+                CHANNELS[name].label
+                for name in POST_CHANNELS
+                if name != ChannelName.X and not CHANNELS[name].missing_settings()
+            ],
             "preview_url": reverse(
                 f"admin:statuspage_{self.model._meta.model_name}_preview", args=[event.pk]
             ),
@@ -318,6 +328,7 @@ class EventAdmin(MarkdownxModelAdmin):
                 "tooLong": _(
                     "%(length)s of %(limit)s characters: too long for X, shorten the words for X."
                 ),
+                "networkCount": _("%(length)s of %(limit)s, as %(network)s counts them."),
             },
         }
         return TemplateResponse(request, "admin/statuspage/post_update.html", context)
@@ -341,6 +352,7 @@ class EventAdmin(MarkdownxModelAdmin):
             ),
             "email": {"subject": subject, "text": _first_lines(text, EMAIL_LINES_SHOWN)},
             "x": None,
+            "posts": [],
         }
         if event.hashtag:
             post = x.compose(
@@ -356,6 +368,7 @@ class EventAdmin(MarkdownxModelAdmin):
                 "limit": x.LIMIT,
                 "too_long": length > x.LIMIT,
             }
+            preview["posts"] = _network_previews(update)
         return JsonResponse(preview)
 
     def _transition(self, request, queryset, to: str, run) -> None:
@@ -372,6 +385,28 @@ class EventAdmin(MarkdownxModelAdmin):
 
 
 EMAIL_LINES_SHOWN = 8
+
+
+def _network_previews(update) -> list[dict]:
+    """The exact post on each network that is on (besides X, previewed with staff's own
+    words for it), with its length as that network counts it."""
+    previews = []
+    for name in POST_CHANNELS:
+        channel = CHANNELS[name]
+        if name == ChannelName.X or channel.missing_settings():
+            continue
+        text = channel.compose(update)
+        length = channel.measure(text)
+        previews.append(
+            {
+                "network": channel.label,
+                "text": text,
+                "length": length,
+                "limit": channel.limit,
+                "too_long": length > channel.limit,
+            }
+        )
+    return previews
 
 
 def _first_lines(text: str, count: int) -> str:

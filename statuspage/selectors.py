@@ -23,8 +23,8 @@ from statuspage.models import (
     ServiceStatus,
     StatusUpdate,
 )
-from statuspage.outbox.channels import x
-from statuspage.outbox.models import CrossPost, MessageState
+from statuspage.outbox.channels import CHANNELS, x
+from statuspage.outbox.models import POST_CHANNELS, CrossPost, MessageState
 
 
 @dataclass(frozen=True)
@@ -372,27 +372,39 @@ SOCIAL_POSTS = 100
 
 
 def social_page() -> dict:
-    """Posts sent to X for current and recent events, grouped by event, newest first."""
+    """Posts sent to X, Mastodon and Bluesky for current and recent events: each event's
+    thread on each network, newest first; a "Follow" link for each network that is on."""
     posts = (
         CrossPost.objects.filter(state=MessageState.SENT)
         .select_related("update__maintenance", "update__incident")
         .order_by("-sent_at")[:SOCIAL_POSTS]
     )
-    events = {}
+    threads = {}
     for post in posts:
-        events.setdefault(post.update.event, []).append(post)
+        threads.setdefault(post.update.event, {}).setdefault(post.channel, []).append(post)
+    events = [
+        (event, [(CHANNELS[name].label, on[name]) for name in POST_CHANNELS if name in on])
+        for event, on in threads.items()
+    ]
     current = [
         *MaintenanceWindow.objects.current().exclude(hashtag=""),
         *Incident.objects.unresolved().exclude(hashtag=""),
     ]
-    hashtags = list(dict.fromkeys(e.hashtag for e in [*current, *events] if e.hashtag))
+    hashtags = list(dict.fromkeys(e.hashtag for e in [*current, *threads] if e.hashtag))
     x_missing = x.CHANNEL.missing_settings()
-    posting = not x_missing
+    networks = [CHANNELS[name] for name in POST_CHANNELS if not CHANNELS[name].missing_settings()]
+    labels = [network.label for network in networks]
     return {
-        "events": list(events.items()),
+        "events": events,
         # Following a hashtag nothing is posted under would show readers nothing new.
-        "hashtags": [(tag, x.hashtag_url(tag)) for tag in hashtags] if posting else [],
-        "posting": posting,
+        "hashtags": [] if x_missing else [(tag, x.hashtag_url(tag)) for tag in hashtags],
+        "follow": [
+            (network.label, network.profile_url())
+            for network in networks
+            if network.profile_url and network.profile_url()
+        ],
+        "posting": bool(networks),
+        "networks": " and ".join(filter(None, [", ".join(labels[:-1]), *labels[-1:]])),
         "x_missing": x_missing,  # shown to staff alone, in a note on turning X on
     }
 

@@ -1,5 +1,6 @@
-// The composer's previews: as staff type, how the public page, the subscribers' e-mail and
-// X each read the update (the admin's preview view renders them, with X's own count).
+// The composer's previews: as staff type, how the public page, the subscribers' e-mail, X
+// and each other network that is on read the update (the admin's preview view renders them,
+// each post with its network's own count).
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var form = document.getElementById("post-update-form");
@@ -19,6 +20,7 @@ document.addEventListener("DOMContentLoaded", function () {
         box.querySelector(".preview-public").innerHTML = preview.public;
         box.querySelector(".preview-email__subject").textContent = preview.email.subject;
         box.querySelector(".preview-email__text").textContent = preview.email.text;
+        showNetworks(preview.posts || []);
         if (!x || !preview.x) return;
         var crossPost = form.elements.cross_post;
         x.hidden = crossPost && !crossPost.checked;
@@ -28,6 +30,21 @@ document.addEventListener("DOMContentLoaded", function () {
           .replace("%(length)s", preview.x.length).replace("%(limit)s", preview.x.limit);
         count.classList.toggle("x-preview__count--too-long", preview.x.too_long);
       });
+  }
+
+  // Mastodon's and Bluesky's posts (each network that is on), cut to fit by the server.
+  function showNetworks(posts) {
+    var crossPost = form.elements.cross_post;
+    posts.forEach(function (post) {
+      var section = box.querySelector('.network-preview[data-network="' + post.network + '"]');
+      if (!section) return;
+      section.hidden = crossPost && !crossPost.checked;
+      section.querySelector(".network-preview__text").textContent = post.text;
+      var count = section.querySelector(".network-preview__count");
+      count.textContent = strings.networkCount.replace("%(length)s", post.length)
+        .replace("%(limit)s", post.limit).replace("%(network)s", post.network);
+      count.classList.toggle("x-preview__count--too-long", post.too_long);
+    });
   }
 
   form.addEventListener("input", function () {

@@ -24,13 +24,15 @@ class MessageColumns:
 
     @admin.display(description=gettext_lazy("State"), ordering="state")
     def state_shown(self, row: Message) -> str:
-        """“Failed · 3 tries”, “Sent · view on X”."""
+        """“Failed · 3 tries”, “Sent · view on Mastodon”."""
         text = row.get_state_display()
         if row.attempts > 1:
             tries = ngettext("%(n)d try", "%(n)d tries", row.attempts) % {"n": row.attempts}
             text = f"{text} · {tries}"
         if row.remote_url:
-            return format_html('{} · <a href="{}">{}</a>', text, row.remote_url, _("view on X"))
+            label = CHANNELS[row.channel].label if row.channel in CHANNELS else row.channel
+            view = _("view on %(network)s") % {"network": label}
+            return format_html('{} · <a href="{}">{}</a>', text, row.remote_url, view)
         return text
 
     @admin.display(description=gettext_lazy("When"))
@@ -51,14 +53,14 @@ class MessageColumns:
 
 
 class ConfirmSentForm(forms.Form):
-    url = forms.URLField(label="Link of the post on X", assume_scheme="https")
+    url = forms.URLField(label="Link of the post", assume_scheme="https")
 
 
 @admin.register(CrossPost)
 class CrossPostAdmin(MessageColumns, admin.ModelAdmin):
     """Progress posts: what went out, what waits, what failed and why."""
 
-    list_display = ["post_of", "state_shown", "when", "error"]
+    list_display = ["post_of", "network", "state_shown", "when", "error"]
     list_filter = ["state", "channel"]
     list_select_related = ["update__maintenance", "update__incident"]
     search_fields = ["body"]  # a post found by its words
@@ -89,6 +91,10 @@ class CrossPostAdmin(MessageColumns, admin.ModelAdmin):
     def post_of(self, row: CrossPost) -> str:
         return str(row.update)
 
+    @admin.display(description=gettext_lazy("Network"), ordering="channel")
+    def network(self, row: CrossPost) -> str:
+        return CHANNELS[row.channel].label if row.channel in CHANNELS else row.channel
+
     def _requeue(self, request, queryset, states) -> None:
         for row in queryset.select_related("update"):
             if row.state not in states:
@@ -112,13 +118,17 @@ class CrossPostAdmin(MessageColumns, admin.ModelAdmin):
                 return
         self._requeue(request, queryset, {MessageState.SKIPPED})
 
-    @admin.action(description="Mark as sent (found on X)", permissions=["change"])
+    @admin.action(description="Mark as sent (found on the network)", permissions=["change"])
     def confirm_sent(self, request, queryset):
         form = ConfirmSentForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid() or queryset.count() != 1:
+            labels = sorted(
+                {CHANNELS[name].label for name in queryset.values_list("channel", flat=True)}
+            )
             context = {
                 **self.admin_site.each_context(request),
-                "title": "Which post on X is it?",
+                "title": f"Which post on {' or '.join(labels)} is it?",
+                "network": " or ".join(labels),
                 "rows": queryset,
                 "form": form,
                 "opts": self.model._meta,

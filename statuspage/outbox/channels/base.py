@@ -89,10 +89,15 @@ class Channel:
     posts_kept_when_off: bool = False
     refusal: Callable = field(default=lambda message: "")
     connection: Callable[[], AbstractContextManager] = nullcontext
-    # Post channels: the text of an update's post, and the id in a post's link.
+    # Post channels: the text of an update's post, its length as the network counts it and
+    # the most it takes, and the id in a post's link.
     compose: Callable | None = None
+    measure: Callable[[str], int] | None = None
+    limit: int = 0
     remote_id_in: Callable | None = None
     link_example: str = ""
+    # The account's page for readers to follow, if the network has one to show ("" if not).
+    profile_url: Callable[[], str] | None = None
 
     def missing_settings(self) -> list[str]:
         return [name for name in self.required_settings if not getattr(settings, name, "")]

@@ -259,6 +259,9 @@ CHANNEL = Channel(
     threaded=True,
     required_settings=CREDENTIALS,
     compose=compose_for,
+    profile_url=profile_url,
+    measure=grapheme.length,
+    limit=LIMIT,
     remote_id_in=post_uri_in,
     link_example="https://bsky.app/profile/acme.com/post/3kq2nuv5a3k2x",
 )

@@ -147,6 +147,9 @@ CHANNEL = Channel(
     threaded=True,
     required_settings=CREDENTIALS,
     compose=compose_for,
+    profile_url=profile_url,
+    measure=status_length,
+    limit=LIMIT,
     remote_id_in=post_id_in,
     link_example="https://mastodon.social/@acme/113456789012345678",
 )

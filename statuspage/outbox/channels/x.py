@@ -156,6 +156,8 @@ CHANNEL = Channel(
     required_settings=CREDENTIALS,
     posts_kept_when_off=True,
     compose=compose_for,
+    measure=weighted_length,
+    limit=LIMIT,
     remote_id_in=post_id_in,
     link_example="https://x.com/acme/status/123",
 )
