@@ -41,7 +41,13 @@ from statuspage.outbox.channels.base import (
 from statuspage.outbox.models import ChannelName
 
 LIMIT = 300
+# A post's text is also at most 3,000 bytes of UTF-8 (the lexicon's maxLength): 300 family
+# emoji, 18 bytes each, would pass the grapheme count and still be refused.
+MAX_BYTES = 3000
 CARD_DESCRIPTION_LIMIT = 300
+# A post's text is also at most 3,000 bytes of UTF-8 (the lexicon's maxLength): 300 family
+# emoji, 18 bytes each, would pass the grapheme count and still be refused.
+MAX_BYTES = 3000
 CREDENTIALS = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
 TIMEOUT_SECONDS = 20  # as X's and Mastodon's
 SESSION_KEY = "outbox:bluesky:session"
@@ -82,7 +88,12 @@ def record_key(message) -> str:
 def compose(*, event, body: str, status_label: str) -> str:
     """The post for an update: its words (cut to fit 300 graphemes), the link, the hashtag."""
     words = posts.words_of(event=event, body=body, status_label=status_label)
-    return posts.fit(words, posts.tail_of(event), measure=grapheme.length, limit=LIMIT)
+    return posts.fit(words, posts.tail_of(event), measure=_fitting_length, limit=LIMIT)
+
+
+def _fitting_length(text: str) -> int:
+    """The grapheme count, or over the limit if the text is too long in bytes."""
+    return grapheme.length(text) if len(text.encode()) <= MAX_BYTES else LIMIT + 1
 
 
 def compose_for(update) -> str:

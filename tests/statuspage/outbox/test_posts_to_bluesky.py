@@ -601,11 +601,20 @@ def test_a_long_body_is_cut_to_300_graphemes_with_link_and_hashtag_kept(word, wi
     tail = f"…\n\n{link(window, settings)} #maint"
     assert text.endswith(tail)
     assert grapheme.length(text) <= bluesky.LIMIT
-    assert grapheme.length(text) > bluesky.LIMIT - grapheme.length(word) - 2
+    assert len(text.encode()) <= bluesky.MAX_BYTES
     assert text.removesuffix(tail).split(" ")[-1] == word
-    # Graphemes, not code points: the family is five code points, one grapheme.
+    assert grapheme.length(text) > bluesky.LIMIT - grapheme.length(word) - 2
     if word.startswith("👨"):
-        assert len(text) > bluesky.LIMIT
+        assert len(text) > bluesky.LIMIT  # graphemes, not code points: five make a family
+
+
+def test_a_post_is_also_kept_within_bluesky_s_3000_bytes(window, settings):
+    """A family emoji is one grapheme and 18 bytes: 300 of them pass the grapheme count and
+    would still be refused, so the bytes cut them first."""
+    text = bluesky.compose(event=window, body="👨\u200d👩\u200d👧" * 300, status_label="Done")
+    assert text.endswith(f"…\n\n{link(window, settings)} #maint")
+    assert bluesky.MAX_BYTES - 18 < len(text.encode()) <= bluesky.MAX_BYTES
+    assert grapheme.length(text) < bluesky.LIMIT
 
 
 def test_graphemes_are_counted_as_bluesky_counts_them():
