@@ -14,7 +14,7 @@ make a second post: the server refuses the key, and the first one is found under
 from datetime import timedelta
 
 import grapheme
-from atproto import Client, SessionEvent, client_utils, models
+from atproto import Client, Session, SessionEvent, client_utils, models
 from atproto_client.exceptions import (
     AtProtocolError,
     BadRequestError,
@@ -160,12 +160,22 @@ def _log_in(client: Client) -> None:
 
 
 def _renew(client: Client) -> None:
-    """The server refused the access token: refresh the session, or create a new one."""
+    """The server refused the access token: refresh the session with its refresh token, or
+    create a new one if that is refused too. (The SDK's public calls only: its own refresh
+    is internal, and the SDK is young enough to change it.)"""
+    kept = Session.decode(client.export_session_string())
     try:
-        # The SDK's own refresh, as it runs before a token's end (it keeps the new session).
-        client._refresh_and_set_session()
+        fresh = client.com.atproto.server.refresh_session(
+            headers={"Authorization": f"Bearer {kept.refresh_jwt}"}
+        )
     except (BadRequestError, UnauthorizedError):
         _log_in(client)
+        return
+    session = Session(
+        fresh.handle, fresh.did, fresh.access_jwt, fresh.refresh_jwt, kept.pds_endpoint
+    )
+    cache.set(SESSION_KEY, session.export(), timeout=None)
+    client.login(session_string=session.export(), fetch_bsky_profile=False)
 
 
 # --- how it is posted ----------------------------------------------------------------------

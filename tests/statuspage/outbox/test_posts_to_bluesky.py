@@ -305,6 +305,11 @@ def test_a_token_the_server_calls_expired_is_refreshed_and_the_post_sent(pds, au
     assert len(pds.calls(REFRESH_SESSION)) == 1
     assert len(pds.calls(CREATE_RECORD)) == 3  # the first post, the refused try, the post
     assert scope_of(cache.get(bluesky.SESSION_KEY).split(":::")[2]) == "access-2"
+    refresh = pds.calls(REFRESH_SESSION)[0].request
+    assert scope_of(refresh.headers["Authorization"].removeprefix("Bearer ")) == "refresh-1"
+    refused, sent = (call.request for call in pds.calls(CREATE_RECORD)[1:])
+    assert scope_of(refused.headers["Authorization"].removeprefix("Bearer ")) == "access-1"
+    assert scope_of(sent.headers["Authorization"].removeprefix("Bearer ")) == "access-2"
 
 
 def test_a_refresh_refused_too_creates_a_new_session(pds, author, window):
