@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from statuspage.automation.auth import answer, api_key_required, refusal
+from statuspage.automation.auth import answer, api_key_required, audited, refusal
 
 MAX_BODY = 1024 * 1024  # bytes: more is a 413
 PER_PAGE = 100  # Statuspage's default page size
@@ -131,7 +131,7 @@ class Resource:
             for permission in self.permissions.get(method, []):
                 if not request.user.has_perm(permission):
                     raise PermissionDenied(permission)
-            with transaction.atomic():
+            with transaction.atomic(), audited(request):
                 data = handler(request, **kwargs)
         except ApiError as error:
             return refusal(error.status, error.error)
