@@ -21,6 +21,7 @@ from faq.forms import PublicNameForm
 from faq.models import Comment
 from faq.powers import comment_powers
 from statuspage import console
+from statuspage.automation import alerting
 from statuspage.security.twofactor import TwoFactorAdminSite
 
 # (group, [(app label, model name, the name staff see or None for the model's own)])
@@ -36,6 +37,8 @@ GROUPS = [
             ("statuspage", "crosspost", gettext_lazy("Posts on X")),
             ("statuspage", "updatetemplate", None),
             ("statuspage", "statuschange", gettext_lazy("Service history")),
+            ("statuspage", "alert", None),
+            ("statuspage", "alertreceiver", None),
         ],
     ),
     (
@@ -99,6 +102,11 @@ class StaffAdminSite(TwoFactorAdminSite):
             state.questions = [refused, *(q for q in state.questions if q.pk != refused.pk)]
         context = {
             "console": state,
+            "alert_drafts": (
+                alerting.console_drafts()
+                if request.user.has_perm("statuspage.view_incident")
+                else []
+            ),
             "can_answer": comment_powers(request.user).answer,
             "title": _("What needs doing now"),
             **(extra_context or {}),

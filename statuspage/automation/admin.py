@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from statuspage.automation import services
-from statuspage.automation.models import ApiKey
+from statuspage.automation.models import Alert, AlertReceiver, ApiKey
 from statuspage.common.links import absolute
 from statuspage.common.times import utc_time
 
@@ -111,3 +111,36 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Revoked"), ordering="revoked_at")
     def revoked(self, api_key: ApiKey) -> str:
         return utc_time(api_key.revoked_at) if api_key.revoked_at else "—"
+
+
+@admin.register(AlertReceiver)
+class AlertReceiverAdmin(admin.ModelAdmin):
+    """How each sender's alerts are read; which service their labels name."""
+
+    list_display = ["name", "kind", "owner", "status_to_set"]
+    list_select_related = ["owner"]
+    fields = ["name", "kind", "owner", "label_map", "status_to_set"]
+
+    def get_changeform_initial_data(self, request):
+        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    """Every alert received, with what it did: a record, not edited."""
+
+    list_display = ["summary", "kind", "state", "service", "outcome", "received", "last"]
+    list_filter = ["kind", "state", "outcome"]
+    list_select_related = ["service", "incident"]
+    search_fields = ["summary", "key"]
+    readonly_fields = [field.name for field in Alert._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("Last received"), ordering="updated_at")
+    def last(self, alert: Alert) -> str:
+        return utc_time(alert.updated_at)

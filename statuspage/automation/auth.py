@@ -9,12 +9,14 @@ other site can make a browser call the API (which is why CSRF does not apply).
 import hmac
 from functools import wraps
 
+from auditlog.context import set_extra_data
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from statuspage.automation import services, throttle
 from statuspage.automation.models import ApiKey
+from statuspage.security.ratelimit import client_address
 
 # Answers are one key holder's: no browser, proxy or page cache of ours may keep them.
 NO_STORE = "private, no-store"
@@ -28,6 +30,19 @@ def answer(data: dict | list, *, status: int = 200, headers: dict | None = None)
 
 def refusal(status: int, error: str, *, headers: dict | None = None) -> JsonResponse:
     return answer({"error": error}, status=status, headers=headers)
+
+
+def audited(request):
+    """While a key's request writes: the audit trail names its owner as the actor, and
+    the key (its name and prefix, never the key) as the change's correlation id."""
+    api_key = request.api_key
+    return set_extra_data(
+        {
+            "actor": request.user,
+            "remote_addr": client_address(request) or None,
+            "cid": f"API key {api_key}"[:255],
+        }
+    )
 
 
 def presented_key(request) -> str:
