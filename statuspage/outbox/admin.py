@@ -163,7 +163,7 @@ class NotificationAdmin(MessageColumns, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("To"))
     def to(self, row: Notification) -> str:
         """“E-mail: pat@example.com”, “Webhook: https://…”: the channel and the address."""
-        if row.channel == ChannelName.WEBHOOK and row.webhook:
+        if row.channel in (ChannelName.WEBHOOK, ChannelName.CHAT) and row.webhook:
             address = row.webhook.url
         elif recipient := row.subscriber or row.webhook:  # e-mail, to a webhook's owner too
             address = recipient.email

@@ -22,12 +22,13 @@ class ChannelName(models.TextChoices):
     BLUESKY = "bluesky", "Bluesky"
     EMAIL = "email", "E-mail"
     WEBHOOK = "webhook", "Webhook"
+    CHAT = "chat", "Slack, Teams or Discord"
 
 
 # Channels whose messages are public posts of an update, in one thread per event.
 POST_CHANNELS = (ChannelName.X, ChannelName.MASTODON, ChannelName.BLUESKY)
 # Channels whose messages go to one subscriber or webhook.
-NOTICE_CHANNELS = (ChannelName.EMAIL, ChannelName.WEBHOOK)
+NOTICE_CHANNELS = (ChannelName.EMAIL, ChannelName.WEBHOOK, ChannelName.CHAT)
 
 
 class MessageState(models.TextChoices):

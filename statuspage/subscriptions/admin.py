@@ -66,11 +66,19 @@ class SubscriberAdmin(admin.ModelAdmin):
 class WebhookAdmin(admin.ModelAdmin):
     form = _ServicesChoiceForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # webhooks are HTTPS
-    list_display = ["url", "email", "all_services", "standing", "failures"]
-    list_filter = ["all_services"]
+    list_display = ["url", "kind", "email", "all_services", "standing", "failures"]
+    list_filter = ["kind", "all_services"]
     search_fields = ["url", "email"]
     filter_horizontal = ["services"]
-    readonly_fields = ["confirmed_at", "disabled_at", "disabled_reason", "failures", "created_at"]
+    # What a hook is was told by its address when it was registered, and checked against it.
+    readonly_fields = [
+        "kind",
+        "confirmed_at",
+        "disabled_at",
+        "disabled_reason",
+        "failures",
+        "created_at",
+    ]
 
     class Media:
         css = LISTS_CSS

@@ -1,8 +1,10 @@
 """What a reader sends to subscribe, or to change what they hear about."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from statuspage.models import Service
+from statuspage.subscriptions.models import WebhookKind
 
 
 class _ServicesField(forms.ModelMultipleChoiceField):
@@ -23,8 +25,22 @@ class SubscribeForm(forms.Form):
 
 
 class WebhookForm(forms.Form):
-    url = forms.URLField(label="Webhook address (https://)", max_length=500, assume_scheme="https")
-    email = forms.EmailField(label="Your e-mail address", help_text="To confirm it.")
+    url = forms.URLField(
+        label=_("Webhook address (https://)"),
+        help_text=_("Your own system's, or a Slack, Microsoft Teams or Discord incoming webhook."),
+        max_length=500,
+        assume_scheme="https",
+    )
+    kind = forms.ChoiceField(
+        label=_("What it is"),
+        choices=[("", _("Tell from the address")), *WebhookKind.choices],
+        required=False,
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        help_text=_("To confirm it; not for Slack, Teams or Discord, confirmed in the chat."),
+        required=False,
+    )
     services = _ServicesField()
 
 

@@ -67,6 +67,12 @@ class Notice:
             )
         return self._written[chosen]
 
+    def facts(self) -> dict:
+        """What the notice says to a reader of all services, unrendered: the event, its
+        ``kind`` and ``status``, ``event_url``, ``services`` (name and status each),
+        ``update_text`` and ``update_time``; for chat messages, which shape their own."""
+        return self._context(frozenset())
+
     def _context(self, chosen: frozenset[int]) -> dict:
         event, update = self.event, self.update
         services = sorted(self._services, key=lambda s: s.pk not in chosen)

@@ -44,11 +44,26 @@ class Subscriber(models.Model):
         return not self.all_services and not self.services.exists()
 
 
+class WebhookKind(models.TextChoices):
+    """What the address is: one's own system (signed JSON), or a chat's incoming webhook."""
+
+    GENERIC = "generic", _("Webhook (JSON)")
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+    DISCORD = "discord", "Discord"
+
+
 class Webhook(models.Model):
-    """An HTTPS address that receives each event as JSON, signed with its own secret."""
+    """An HTTPS address that receives each event: as JSON, signed with its own secret, or,
+    for a Slack, Teams or Discord incoming webhook, as a message in that chat's shape."""
 
     url = models.URLField(max_length=500)
-    email = models.EmailField(help_text="Its owner, who confirms it and hears if it is turned off.")
+    kind = models.CharField(max_length=8, choices=WebhookKind.choices, default=WebhookKind.GENERIC)
+    email = models.EmailField(
+        blank=True,
+        help_text="Its owner, who confirms it and hears if it is turned off (a chat's hook is "
+        "confirmed in the chat, and may have none).",
+    )
     secret = models.CharField(max_length=64, editable=False)
     all_services = models.BooleanField(default=True, help_text=ALL_SERVICES_HELP)
     services = models.ManyToManyField(
@@ -69,6 +84,10 @@ class Webhook(models.Model):
     @property
     def is_active(self) -> bool:
         return bool(self.confirmed_at) and not self.disabled_at
+
+    @property
+    def is_chat(self) -> bool:
+        return self.kind != WebhookKind.GENERIC
 
     @property
     def services_gone(self) -> bool:

@@ -1,7 +1,8 @@
 """What subscribers and webhooks are told, and who: one outbox message per recipient.
 
 Announced, moved, reminded, each update: e-mail to every active subscriber of the
-event's services (or of all services), the event as JSON to every active webhook, likewise.
+event's services (or of all services), the event as JSON to every active webhook (to a Slack,
+Teams or Discord hook, as a message in its shape), likewise.
 One whose chosen services were all removed is told nothing. Nothing about an event
 readers cannot see is sent.
 """
@@ -18,10 +19,12 @@ from django.utils.translation import gettext as _
 from statuspage.common.times import describe_window
 from statuspage.models import Incident, MaintenanceWindow, StatusUpdate
 from statuspage.outbox import services as outbox
+from statuspage.outbox.channels import chat
 from statuspage.outbox.models import ChannelName, Message, MessageState
 from statuspage.publishing.api.serializers import webhook_payload
 from statuspage.subscriptions.letters import Notice, event_times
 from statuspage.subscriptions.models import Subscriber, Webhook
+from statuspage.subscriptions.tokens import link
 from statuspage.templatetags.status import hours
 
 
@@ -81,19 +84,38 @@ def _fan_out(notice: Notice, *, topic: str, wait: bool = False) -> None:
                 next_attempt_at=due,
             )
         )
-    # The same event as the JSON API shows it, in Statuspage's webhook shape.
+    # The same event as the JSON API shows it, in Statuspage's webhook shape; to a chat, as
+    # a message in its own shape, with the hook's own stop link.
     payload = json.dumps(webhook_payload(event))
-    messages += [
-        Message(
-            webhook=hook,
-            update=notice.update,
-            channel=ChannelName.WEBHOOK,
-            topic=topic,
-            body=payload,
+    for hook in _interested(Webhook, event):
+        body = _chat_body(notice, hook) if hook.is_chat else payload
+        channel = ChannelName.CHAT if hook.is_chat else ChannelName.WEBHOOK
+        messages.append(
+            Message(webhook=hook, update=notice.update, channel=channel, topic=topic, body=body)
         )
-        for hook in _interested(Webhook, event)
-    ]
     outbox.message_queue(messages)
+
+
+def _chat_body(notice: Notice, hook: Webhook) -> str:
+    facts = notice.facts()
+    update, event = notice.update, notice.event
+    text = facts["update_text"] or notice.headline
+    if update and notice.headline != facts["status"]:
+        text = f"{notice.headline}\n{text}"
+    message = chat.ChatNotice(
+        title=event.title,
+        status=facts["status"],
+        status_key=update.status if update else event.status,
+        text=text,
+        url=facts["event_url"],
+        button=_("Read more"),
+        context=" · ".join(filter(None, [facts["kind"], facts["update_time"], settings.SITE_NAME])),
+        services=[(row["name"], row["status"]) for row in facts["services"]],
+        stop_url=link("subscription_unsubscribe", hook),
+        stop_label=_("Stop these messages"),
+        at=update.display_at if update and update.display_at else timezone.now(),
+    )
+    return json.dumps(chat.payload(hook.kind, message))
 
 
 def notify_update(*, update: StatusUpdate) -> None:

@@ -1,11 +1,13 @@
 """Every write to subscriptions: signing up, confirming, choosing services, stopping.
 
-Subscribing always asks the address's owner to confirm by e-mail: an address that
-unsubscribed or bounced, or was never confirmed, stays as it was, whoever submits it,
-until its owner follows the link. A webhook is turned off after a 410, an address that
+Subscribing always asks the address's owner to confirm by e-mail (a Slack, Teams or
+Discord hook: by a message in the chat): an address that unsubscribed or bounced, or was
+never confirmed, stays as it was, whoever submits it, until its owner follows the link.
+A webhook is turned off after a 410, an address that
 is not safe, or ``MAX_HOOK_FAILURES`` failed deliveries in a row, and its owner is told.
 """
 
+import json
 import secrets
 
 from django.conf import settings
@@ -13,12 +15,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from statuspage.models import Service
 from statuspage.outbox import services as outbox
+from statuspage.outbox.channels import chat as chats
 from statuspage.outbox.channels import webhook as webhooks
 from statuspage.outbox.models import ChannelName, Message, MessageState
-from statuspage.subscriptions.models import Subscriber, Webhook
+from statuspage.subscriptions.models import Subscriber, Webhook, WebhookKind
 from statuspage.subscriptions.tokens import link
 
 MAX_HOOK_FAILURES = 10
@@ -47,19 +51,61 @@ def subscriber_subscribe(*, email: str, services: list[Service]) -> Subscriber:
 
 
 @transaction.atomic
-def webhook_register(*, url: str, email: str, services: list[Service]) -> Webhook:
-    """Register a webhook (HTTPS, public address); its owner confirms it by e-mail."""
+def webhook_register(*, url: str, email: str, services: list[Service], kind: str = "") -> Webhook:
+    """Register a webhook (HTTPS, public address); its owner confirms it by e-mail.
+
+    A Slack, Teams or Discord address (``kind``, or told by its host) is a chat hook: it
+    must be on that chat's own hosts, needs no e-mail, and is confirmed by a message posted
+    to the chat, which is all it is sent until someone follows the message's link.
+    """
+    kind = chats.kind_of(url) if kind in ("", WebhookKind.GENERIC) else kind
     try:
-        webhooks.check_address(url)
+        if kind == WebhookKind.GENERIC:
+            webhooks.check_address(url)
+        else:
+            chats.check_address(url, kind)
     except webhooks.UnsafeAddress as error:
         raise ValidationError({"url": str(error)}) from error
-    validate_email(email)
+    if kind == WebhookKind.GENERIC and not email:
+        raise ValidationError({"email": _("Give your e-mail address: it confirms the webhook.")})
+    if email:
+        validate_email(email)
     hook = Webhook.objects.create(
-        url=url, email=email.lower(), secret=secrets.token_hex(32), all_services=not services
+        url=url,
+        kind=kind,
+        email=email.lower(),
+        secret=secrets.token_hex(32),
+        all_services=not services,
     )
     hook.services.set(services)
-    recipient_email(hook, "confirm", "Confirm your webhook", _confirm_text(hook))
+    if hook.is_chat:
+        _chat_confirm(hook)
+    else:
+        recipient_email(hook, "confirm", "Confirm your webhook", _confirm_text(hook))
     return hook
+
+
+def _chat_confirm(hook: Webhook) -> None:
+    """Post the confirmation to the chat, once an hour at most, as e-mails are."""
+    notice = chats.ChatNotice(
+        title=_("Confirm notices from %(site)s") % {"site": settings.SITE_NAME},
+        text=_(
+            "Someone asked for this channel to be told about planned maintenance and "
+            "incidents on %(site)s. To confirm, open the link. If it was not you, ignore "
+            "this message: nothing else will be sent."
+        )
+        % {"site": settings.SITE_NAME},
+        url=link("subscription_confirm", hook),
+        button=_("Confirm"),
+        context=settings.SITE_NAME,
+    )
+    Message.objects.get_or_create(
+        webhook=hook,
+        channel=ChannelName.CHAT,
+        topic=f"confirm:{timezone.now():%Y%m%d%H}",
+        defaults={"body": json.dumps(chats.payload(hook.kind, notice))},
+    )
+    outbox.deliver_after_commit()
 
 
 @transaction.atomic
@@ -148,9 +194,11 @@ def webhook_disable(*, hook: Webhook, reason: str) -> None:
     """Turn ``hook`` off, fail what waits for it and tell its owner."""
     hook.disabled_at, hook.disabled_reason = timezone.now(), reason[:300]
     hook.save(update_fields=["disabled_at", "disabled_reason"])
-    hook.messages.filter(channel=ChannelName.WEBHOOK, state=MessageState.PENDING).update(
-        state=MessageState.FAILED, last_error="The webhook was turned off."
-    )
+    hook.messages.filter(
+        channel__in=(ChannelName.WEBHOOK, ChannelName.CHAT), state=MessageState.PENDING
+    ).update(state=MessageState.FAILED, last_error="The webhook was turned off.")
+    if not hook.email:  # a chat hook given without one: nobody to tell
+        return
     text = f"We stopped sending to {hook.url}: {reason}\n\nRegister it again once it works."
     recipient_email(hook, "disabled", "Your webhook was turned off", text)
 

@@ -18,8 +18,10 @@ from statuspage.subscriptions.models import Webhook
 
 
 def _too_many_signups(request) -> HttpResponse | None:
-    """Per address, and per e-mail address asked for: nobody is sent a stream of mails."""
-    email = request.POST.get("email") or request.POST.get("hook-email") or ""
+    """Per address, and per e-mail address asked for (or chat hook, which has none):
+    nobody is sent a stream of mails or chat messages."""
+    post = request.POST
+    email = post.get("email") or post.get("hook-email") or post.get("hook-url") or ""
     return ratelimit.refuse_per_client(
         request,
         scope="subscribe",
@@ -35,7 +37,8 @@ def _too_many_signups(request) -> HttpResponse | None:
 # confirmation to the address given, and the sign-up rate limits apply.
 @csrf_exempt
 def subscribe(request):
-    """Sign up for e-mail or a webhook; both are confirmed by e-mail first."""
+    """Sign up for e-mail or a webhook; both are confirmed first: by e-mail, or, for a
+    Slack, Teams or Discord hook, by a message posted to the chat."""
     email_form = SubscribeForm(request.POST if "subscribe" in request.POST else None)
     hook_form = WebhookForm(request.POST if "webhook" in request.POST else None, prefix="hook")
     if request.method == "POST":
@@ -45,15 +48,14 @@ def subscribe(request):
         if form.is_valid():
             try:
                 if form is email_form:
-                    services.subscriber_subscribe(**form.cleaned_data)
+                    recipient = services.subscriber_subscribe(**form.cleaned_data)
                 else:
-                    services.webhook_register(**form.cleaned_data)
+                    recipient = services.webhook_register(**form.cleaned_data)
             except ValidationError as error:
                 add_service_errors(form, error, fallback="email")
             else:
-                return render(
-                    request, "statuspage/subscribe_sent.html", {"email": form.cleaned_data["email"]}
-                )
+                context = {"email": form.cleaned_data["email"], "recipient": recipient}
+                return render(request, "statuspage/subscribe_sent.html", context)
     status = 400 if (email_form.errors or hook_form.errors) else 200
     context = {"form": email_form, "hook_form": hook_form}
     return render(request, "statuspage/subscribe.html", context, status=status)
@@ -80,7 +82,7 @@ def subscription_confirm(request, token: str):
         context = {"confirmed": recipient, "manage_token": tokens.token_for(recipient)}
         # A webhook's signing secret is shown to its owner once, when first confirmed; the
         # manage page rolls a new one.
-        if isinstance(recipient, Webhook) and first:
+        if isinstance(recipient, Webhook) and not recipient.is_chat and first:
             context["secret"] = recipient.secret
         return render(request, "statuspage/subscription_done.html", context)
     return render(request, "statuspage/subscription_confirm.html", {"recipient": recipient})

@@ -5,7 +5,7 @@ line below. Adapters may import ``common`` and the models of what they send to; 
 outbox's services or any view.
 """
 
-from statuspage.outbox.channels import bluesky, mail, mastodon, webhook, x
+from statuspage.outbox.channels import bluesky, chat, mail, mastodon, webhook, x
 from statuspage.outbox.channels.base import Channel
 
 CHANNELS: dict[str, Channel] = {
@@ -16,6 +16,7 @@ CHANNELS: dict[str, Channel] = {
         bluesky,
         mail,
         webhook,
+        chat,
     )
 }
 

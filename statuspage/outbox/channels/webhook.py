@@ -146,30 +146,39 @@ def signature(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={digest.hexdigest()}"
 
 
-def deliver(*, url: str, secret: str, body: str) -> None:
-    """POST ``body`` (JSON) to ``url``, connecting to the address just checked.
+def post(*, url: str, payload: bytes, headers: dict[str, str] | None = None) -> requests.Response:
+    """POST ``payload`` (JSON) to ``url``, connecting to the address just checked, and
+    return the answer, whatever its status (chat hooks read theirs in ``chat``).
 
-    Raises PermanentError (a 410 Gone, an address that is not safe: the hook is refused)
-    or TemporaryError (anything else: the receiver may work later).
+    Raises PermanentError (an address that is not safe: the hook is refused) or
+    TemporaryError (no answer: the receiver may work later).
     """
     try:
         pinned = check_address(url)[0]
     except UnsafeAddress as error:
         raise PermanentError(str(error), recipient_refused=True) from error
-    payload = body.encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "statuspage-webhooks/1",
-        SIGNATURE_HEADER: signature(secret, payload, int(time.time())),
-    }
+    headers = {"Content-Type": "application/json", "User-Agent": "statuspage-webhooks/1"} | (
+        headers or {}
+    )
     try:
         with requests.Session() as session:
             session.mount("https://", _PinnedAdapter(pinned))
-            response = session.post(
+            return session.post(
                 url, data=payload, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False
             )
     except requests.RequestException as error:
         raise TemporaryError(f"Could not deliver: {type(error).__name__}") from error
+
+
+def deliver(*, url: str, secret: str, body: str) -> None:
+    """POST ``body`` (JSON), signed with ``secret``, to ``url`` (see ``post``).
+
+    Raises PermanentError (a 410 Gone, an address that is not safe: the hook is refused)
+    or TemporaryError (anything else: the receiver may work later).
+    """
+    payload = body.encode()
+    signed = {SIGNATURE_HEADER: signature(secret, payload, int(time.time()))}
+    response = post(url=url, payload=payload, headers=signed)
     if response.status_code == 410:
         raise PermanentError("The receiver answered 410 Gone.", recipient_refused=True)
     if not 200 <= response.status_code < 300:
