@@ -10,6 +10,7 @@ import requests
 
 from tests.admin_forms import form_data
 from tests.smoke.conftest import X_ACCOUNT
+from tests.smoke.fake_networks import BLUESKY_HANDLE
 
 WINDOW = "dotmailer-database-upgrade"  # the demo's upcoming window
 EVENT = f"/maintenance/{WINDOW}/"
@@ -126,8 +127,12 @@ class Admin:
 
     def sent_to_x(self, post_id: str) -> bool:
         """The admin's cross-post list shows the post sent, with its link on X."""
+        return self.shows_sent(f"https://x.com/{X_ACCOUNT}/status/{post_id}")
+
+    def shows_sent(self, link: str) -> bool:
+        """The admin's cross-post list shows a post sent, with ``link`` to it."""
         page = self.get("/admin/statuspage/crosspost/?state__exact=sent").text
-        return f'href="https://x.com/{X_ACCOUNT}/status/{post_id}"' in page
+        return f'href="{link}"' in page
 
 
 def x_post_of(fake_x, words: str) -> dict | None:
@@ -138,6 +143,34 @@ def wait_for_x_post(fake_x, admin: Admin, words: str) -> dict:
     post = wait_for(f"the worker to post “{words}” to X", lambda: x_post_of(fake_x, words))
     wait_for("the admin to show the post sent", lambda: admin.sent_to_x(post["id"]))
     return post
+
+
+def mastodon_status_of(fake_mastodon, words: str) -> dict | None:
+    """The status on the fake Mastodon with ``words``; more than one fails the test."""
+    found = [s for s in fake_mastodon.received() if words in s["status"]]
+    assert len(found) <= 1, f"posted {len(found)} times on Mastodon: {words}"
+    return found[0] if found else None
+
+
+def bluesky_post_of(fake_bluesky, words: str) -> dict | None:
+    """The post (uri, cid, value) on the fake Bluesky with ``words``; more than one fails."""
+    found = [r for r in fake_bluesky.received() if words in r["value"]["text"]]
+    assert len(found) <= 1, f"posted {len(found)} times on Bluesky: {words}"
+    return found[0] if found else None
+
+
+def wait_for_network_posts(fake_mastodon, fake_bluesky, admin: Admin, words: str):
+    """The status on Mastodon and the post on Bluesky with ``words``, once the admin shows
+    each of them sent."""
+    status = wait_for(f"“{words}” on Mastodon", lambda: mastodon_status_of(fake_mastodon, words))
+    post = wait_for(f"“{words}” on Bluesky", lambda: bluesky_post_of(fake_bluesky, words))
+    for link in (status["url"], bluesky_link(post["uri"])):
+        wait_for(f"the admin to show {link} sent", lambda link=link: admin.shows_sent(link))
+    return status, post
+
+
+def bluesky_link(uri: str) -> str:
+    return f"https://bsky.app/profile/{BLUESKY_HANDLE}/post/{uri.rsplit('/', 1)[-1]}"
 
 
 def is_stale(response: requests.Response) -> bool:

@@ -1,4 +1,5 @@
-"""The production stack as `make prod` starts it, on its own ports, and a fake X beside it.
+"""The production stack as `make prod` starts it, on its own ports, and a fake X, Mastodon
+and Bluesky beside it (fake_networks.py), on loopback like the rest.
 
 `.ci/prod.sh` runs in its own process group: PostgreSQL and Redis from .ci/services.sh,
 granian, a Celery worker and beat, production settings, the demo content, and a superuser.
@@ -25,6 +26,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.smoke import fake_networks
+from tests.smoke.fake_networks import FakeBluesky, FakeMastodon
 from tests.smtp_relay import Relay
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,6 +132,18 @@ def fake_x():
         thread.join()
 
 
+@pytest.fixture(scope="session")
+def fake_mastodon():
+    with fake_networks.serving(FakeMastodon()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def fake_bluesky():
+    with fake_networks.serving(FakeBluesky()) as server:
+        yield server
+
+
 # --- the stack -----------------------------------------------------------------------------------
 
 
@@ -215,12 +230,17 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _environment(fake_x: FakeX, relay: Relay, username: str, password: str) -> dict[str, str]:
+def _environment(
+    *, networks: tuple[FakeX, FakeMastodon, FakeBluesky], relay: Relay, username: str, password: str
+) -> dict[str, str]:
     """A human's environment, without the test run's settings; prod.sh sets its own."""
+    fake_x, fake_mastodon, fake_bluesky = networks
     inherited = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "X_", "PROD_", "DATABASE_", "REDIS_", "CELERY_"))
+        if not name.startswith(
+            ("DJANGO_", "X_", "MASTODON_", "BLUESKY_", "PROD_", "DATABASE_", "REDIS_", "CELERY_")
+        )
         and name not in {"PORT", "SITE_URL", "STATIC_ROOT", "STATIC_MIRROR_DIR"}
     }
     return {
@@ -236,6 +256,13 @@ def _environment(fake_x: FakeX, relay: Relay, username: str, password: str) -> d
         **X_CREDENTIALS,
         "X_ACCOUNT": X_ACCOUNT,
         "X_API_BASE_URL": fake_x.url,
+        "MASTODON_BASE_URL": fake_mastodon.url,
+        "MASTODON_ACCESS_TOKEN": fake_networks.MASTODON_TOKEN,
+        "MASTODON_ACCOUNT": fake_networks.MASTODON_ACCOUNT,
+        "MASTODON_VISIBILITY": "public",
+        "BLUESKY_HANDLE": fake_networks.BLUESKY_HANDLE,
+        "BLUESKY_APP_PASSWORD": fake_networks.BLUESKY_APP_PASSWORD,
+        "BLUESKY_SERVICE_URL": fake_bluesky.url,
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(relay.port),
         "EMAIL_USE_TLS": "false",
@@ -279,7 +306,7 @@ def _interrupt(signum, frame):
 
 
 @pytest.fixture(scope="session")
-def stack(fake_x, mail_relay):
+def stack(fake_x, fake_mastodon, fake_bluesky, mail_relay):
     busy = [port for port in PORTS if listening(port)]
     if busy:
         pytest.fail(f"127.0.0.1 ports {busy} are taken: is another smoke run going on?")
@@ -292,7 +319,12 @@ def stack(fake_x, mail_relay):
         process = subprocess.Popen(  # noqa: S603 - our own script
             [ROOT / ".ci/prod.sh"],
             cwd=ROOT,
-            env=_environment(fake_x, mail_relay, username, password),
+            env=_environment(
+                networks=(fake_x, fake_mastodon, fake_bluesky),
+                relay=mail_relay,
+                username=username,
+                password=password,
+            ),
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,

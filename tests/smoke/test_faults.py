@@ -15,7 +15,15 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.smoke.client import EVENT, HASHTAG, TIMEOUT, anonymous_get, csrf_token, wait_for
+from tests.smoke.client import (
+    EVENT,
+    HASHTAG,
+    TIMEOUT,
+    anonymous_get,
+    csrf_token,
+    wait_for,
+    wait_for_network_posts,
+)
 from tests.smoke.conftest import X_ACCOUNT
 
 DELAYED = "Posting to X and telling subscribers is delayed"
@@ -119,7 +127,7 @@ def test_redis_stopped_while_staff_publish_delays_delivery_and_loses_nothing(
 
 
 def test_a_worker_killed_mid_post_leaves_it_to_staff_and_the_thread_goes_on_from_it(
-    stack, fake_x, admin
+    stack, fake_x, fake_mastodon, fake_bluesky, admin
 ):
     hung, after = (f"Worker fault check {n} {os.urandom(3).hex()}" for n in (1, 2))
     fake_x.released.clear()
@@ -127,6 +135,8 @@ def test_a_worker_killed_mid_post_leaves_it_to_staff_and_the_thread_goes_on_from
     try:
         admin.post_update(hung)
         wait_for("X to be posting", lambda: _thread_on_x(fake_x, hung))
+        # Mastodon and Bluesky answer at once (the other pool process): only X's post dies.
+        wait_for_network_posts(fake_mastodon, fake_bluesky, admin, hung)
         _, pool = stack.worker()
         for pid in pool:  # the process posting it dies, as under the OOM killer
             os.kill(pid, signal.SIGKILL)
