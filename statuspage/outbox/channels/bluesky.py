@@ -45,9 +45,6 @@ LIMIT = 300
 # emoji, 18 bytes each, would pass the grapheme count and still be refused.
 MAX_BYTES = 3000
 CARD_DESCRIPTION_LIMIT = 300
-# A post's text is also at most 3,000 bytes of UTF-8 (the lexicon's maxLength): 300 family
-# emoji, 18 bytes each, would pass the grapheme count and still be refused.
-MAX_BYTES = 3000
 CREDENTIALS = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
 TIMEOUT_SECONDS = 20  # as X's and Mastodon's
 SESSION_KEY = "outbox:bluesky:session"
