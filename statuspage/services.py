@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from statuspage import history
 from statuspage.models import (
@@ -19,6 +22,7 @@ from statuspage.models import (
     MaintenanceWindow,
     Service,
     ServiceChange,
+    ServiceGroup,
     ServiceStatus,
     StatusChange,
     StatusUpdate,
@@ -411,6 +415,104 @@ def _change_services(update: StatusUpdate, service_statuses: dict, *, lifecycle=
                 old_status=change.old_status,
                 new_status=change.new_status,
             )
+
+
+# --- services and their groups, as the management API writes them --------------------------
+
+SERVICE_FIELDS = {"name", "description", "group", "position"}
+
+
+def service_create(
+    *, fields: dict, status: str = ServiceStatus.OPERATIONAL, source: str, actor=None
+) -> Service:
+    """A new service from ``fields`` (``SERVICE_FIELDS``), its slug made from its name. A
+    status other than operational is its first change, so its history starts operational.
+    Raises ValidationError, saving nothing, for a field the model refuses or an unknown
+    status."""
+    _check_service_status(status)
+    service = Service(**fields)
+    base = slugify(service.name)[:90] or "service"
+    service.slug, number = base, 1
+    while Service.objects.filter(slug=service.slug).exists():
+        number += 1
+        service.slug = f"{base}-{number}"
+    service.full_clean()
+    with transaction.atomic():
+        service.save()
+        if status != ServiceStatus.OPERATIONAL:
+            service_status_set(
+                service=service, status=status, at=timezone.now(), source=source, actor=actor
+            )
+    return service
+
+
+def service_edit(
+    *, service: Service, fields: dict, status: str | None = None, source: str, actor=None
+) -> Service:
+    """Change ``fields`` of ``service`` (``SERVICE_FIELDS``) and, through
+    ``service_status_set``, its status. Raises ValidationError, saving nothing, for a field
+    the model refuses or an unknown status."""
+    if status is not None:
+        _check_service_status(status)
+    for name, value in fields.items():
+        setattr(service, name, value)
+    service.full_clean(exclude=["status"])
+    with transaction.atomic():
+        if fields:
+            service.save(update_fields=[*fields, "updated_at"])
+        if status is not None:
+            service_status_set(
+                service=service, status=status, at=timezone.now(), source=source, actor=actor
+            )
+    return service
+
+
+def service_delete(*, service: Service) -> None:
+    """Delete ``service`` and its history. Raises ValidationError while a FAQ's impact
+    entries name it."""
+    try:
+        with transaction.atomic():
+            service.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            _("FAQ impact entries name %(service)s; change them before deleting it.")
+            % {"service": service.name}
+        ) from error
+
+
+def service_group_save(*, group: ServiceGroup, members: list[Service] | None = None):
+    """Save ``group`` (new or changed); with ``members``, make them its services, and no
+    others. Raises ValidationError, saving nothing, for a name the model refuses."""
+    group.full_clean()
+    with transaction.atomic():
+        group.save()
+        if members is None:
+            return group
+        # One save each, not one update: the audit trail, the bars and the content version
+        # hear of each service's move.
+        leaving = Service.objects.filter(group=group).exclude(pk__in=[s.pk for s in members])
+        for service in [*leaving, *members]:
+            group_now = group if service in members else None
+            if service.group_id != (group_now and group_now.pk):
+                service.group = group_now
+                service.save(update_fields=["group", "updated_at"])
+    return group
+
+
+def service_group_delete(*, group: ServiceGroup) -> None:
+    """Delete ``group``; its services stay, in no group."""
+    with transaction.atomic():
+        for service in group.services.all():
+            service.group = None
+            service.save(update_fields=["group", "updated_at"])
+        group.delete()
+
+
+def _check_service_status(status: str) -> None:
+    if status not in ServiceStatus.values:
+        raise ValidationError(
+            {"status": _("“%(status)s” is not a service status.") % {"status": status}}
+        )
 
 
 def service_status_set(

@@ -22,6 +22,9 @@ from statuspage.automation.auth import answer, api_key_required, audited, refusa
 MAX_BODY = 1024 * 1024  # bytes: more is a 413
 PER_PAGE = 100  # Statuspage's default page size
 MAX_PER_PAGE = 100
+# Larger page numbers and sizes are read as this: beyond any list here, and within every
+# database's integers (an offset past them is a server error).
+MAX_NUMBER = 10**9
 
 
 class ApiError(Exception):
@@ -77,9 +80,10 @@ def _number(request, name: str, default: int) -> int:
     value = request.GET.get(name)
     if value is None or value == "":
         return default
-    if not value.isdigit() or int(value) < 1:
+    # ASCII digits only: int() refuses "6¹", which isdigit() allows.
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise ApiError(400, _("“%(name)s” must be a whole number from 1.") % {"name": name})
-    return int(value)
+    return min(int(value), MAX_NUMBER)
 
 
 def validation_words(error: ValidationError) -> str:
