@@ -78,7 +78,7 @@ def page_of(request, items):
 
 def _number(request, name: str, default: int) -> int:
     value = request.GET.get(name)
-    if value is None or value == "":
+    if value is None:
         return default
     # ASCII digits only: int() refuses "6¹", which isdigit() allows.
     if not (value.isascii() and value.isdigit()) or int(value) < 1:

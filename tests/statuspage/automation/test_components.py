@@ -138,7 +138,7 @@ def test_components_are_paged_as_statuspage_pages_them(api, web):
     assert [c["id"] for c in api("get", "/components?per_page=3").json()] == everything[:3]
     assert [c["id"] for c in api("get", "/components?per_page=3&page=2").json()] == everything[3:]
     assert [c["id"] for c in api("get", "/components?limit=1&page=2").json()] == everything[1:2]
-    for query in ("page=0", "limit=6¹", "per_page=x"):
+    for query in ("page=0", "limit=6¹", "per_page=x", "page="):
         assert _error(api("get", f"/components?{query}"), 400)
         assert _error(api("get", f"/component-groups?{query}"), 400)
     for address in ("/components", "/component-groups"):
