@@ -48,17 +48,9 @@ PG_PORT=$(TEST_PG_PORT) REDIS_PORT=$(TEST_REDIS_PORT) .ci/services.sh run \
   $(BIN)/pytest -m "not e2e and not smoke"
 endef
 
-# The SQLite pass and the PostgreSQL pass share nothing (an in-memory database and a local
-# cache against their own servers and ports), so they run at once, one a core; the
-# PostgreSQL pass's output follows the SQLite pass's, and either failing fails the target.
-POSTGRES_PASS_LOG := /tmp/statuspage-postgres-pass.log
 test: install browser lint check
-	@( $(postgres_pass) ) > $(POSTGRES_PASS_LOG) 2>&1 & postgres=$$!; \
-	  $(BIN)/pytest -m "not smoke"; sqlite=$$?; \
-	  wait $$postgres; pg=$$?; \
-	  echo "--- the PostgreSQL and Redis pass (run beside the SQLite pass):"; \
-	  cat $(POSTGRES_PASS_LOG); \
-	  test $$sqlite -eq 0 && test $$pg -eq 0
+	$(BIN)/pytest -m "not smoke"
+	$(postgres_pass)
 	$(BIN)/pytest -m smoke tests/smoke
 
 # The PostgreSQL and Redis pass alone.
