@@ -7,9 +7,10 @@ other site can make a browser call the API (which is why CSRF does not apply).
 """
 
 import hmac
+from contextlib import contextmanager
 from functools import wraps
 
-from auditlog.context import set_extra_data
+from auditlog.context import auditlog_value, set_extra_data
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -32,17 +33,29 @@ def refusal(status: int, error: str, *, headers: dict | None = None) -> JsonResp
     return answer({"error": error}, status=status, headers=headers)
 
 
+@contextmanager
 def audited(request):
     """While a key's request writes: the audit trail names its owner as the actor, and
-    the key (its name and prefix, never the key) as the change's correlation id."""
+    the key (its name and prefix, never the key) as the change's correlation id.
+
+    django-auditlog's contexts do not nest (jazzband/django-auditlog#846): the inner one
+    leaves its own data in ``auditlog_value``, so the request's outer context (its
+    middleware's) would then disconnect the inner receiver a second time and leave its own
+    connected for the life of the process, one more with every API request. The outer
+    context's data is put back before it ends."""
+    outer = auditlog_value.get(None)
     api_key = request.api_key
-    return set_extra_data(
-        {
-            "actor": request.user,
-            "remote_addr": client_address(request) or None,
-            "cid": f"API key {api_key}"[:255],
-        }
-    )
+    data = {
+        "actor": request.user,
+        "remote_addr": client_address(request) or None,
+        "cid": f"API key {api_key}"[:255],
+    }
+    try:
+        with set_extra_data(data):
+            yield
+    finally:
+        if outer is not None:
+            auditlog_value.set(outer)
 
 
 def presented_key(request) -> str:

@@ -12,6 +12,7 @@ import time_machine
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db.models.signals import pre_save
 
 from statuspage.automation import services as keys
 from statuspage.automation import throttle
@@ -361,6 +362,20 @@ def test_writes_are_in_the_audit_trail_by_the_keys_owner(api, admin, web):
     entry = LogEntry.objects.get_for_object(web["api"]).latest("timestamp")
     assert entry.actor == admin
     assert "terraform" in (entry.cid or "")
+
+
+def test_writes_leave_no_audit_receiver_behind(api, admin, web):
+    """Each request's audit context and the key's, nested, are both undone when it ends
+    (jazzband/django-auditlog#846: one receiver was left per write, for the life of the
+    process, and every save went through all of them)."""
+    address = f"/components/service-{web['api'].pk}"
+    api("patch", address, {"component": {"name": "Public API"}})
+    before = len(pre_save.receivers)
+    for n in range(5):
+        api("patch", address, {"component": {"name": f"Public API {n}"}})
+    assert len(pre_save.receivers) == before
+    entry = LogEntry.objects.get_for_object(web["api"]).latest("timestamp")
+    assert (entry.actor, entry.changes_dict["name"][1]) == (admin, "Public API 4")
 
 
 # --- component groups -------------------------------------------------------------------------
