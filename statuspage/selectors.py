@@ -3,6 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import groupby
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404
 
 from faq.models import CommentStatus, ImpactEntry, ImpactLevel, published_faq
 from statuspage import history, strips
+from statuspage.common.text import spoken_list
 from statuspage.models import (
     Incident,
     IncidentImpact,
@@ -23,7 +25,7 @@ from statuspage.models import (
     ServiceStatus,
     StatusUpdate,
 )
-from statuspage.outbox.channels import CHANNELS, x
+from statuspage.outbox.channels import CHANNELS, networks_on, x
 from statuspage.outbox.models import POST_CHANNELS, CrossPost, MessageState
 
 
@@ -371,42 +373,83 @@ def _event_date(event):
 SOCIAL_POSTS = 100
 
 
+@dataclass
+class PostedUpdate:
+    """One update as /social/ shows it: its words as posted, and its post on each network."""
+
+    update: StatusUpdate
+    sent_at: datetime
+    text: str
+    links: list[tuple[str, str]]  # (network, the post's address), X first
+
+
+@dataclass
+class SocialThread:
+    """An event's progress: its updates newest first, and where each network's thread
+    begins (its first post there)."""
+
+    event: MaintenanceWindow | Incident
+    updates: list[PostedUpdate]
+    starts: list[tuple[str, str]]  # (network, the thread's first post), X first
+
+
 def social_page() -> dict:
-    """Posts sent to X, Mastodon and Bluesky for current and recent events: each event's
-    thread on each network, newest first; a "Follow" link for each network that is on."""
+    """Posts sent to X, Mastodon and Bluesky for current and recent events, newest first:
+    each event once, each update once with its post on every network; where each network's
+    thread starts; a "Follow" link for each network that is on."""
     posts = (
         CrossPost.objects.filter(state=MessageState.SENT)
         .select_related("update__maintenance", "update__incident")
-        .order_by("-sent_at")[:SOCIAL_POSTS]
+        .order_by("-sent_at", "pk")[:SOCIAL_POSTS]
     )
-    threads = {}
+    by_event: dict = {}
     for post in posts:
-        threads.setdefault(post.update.event, {}).setdefault(post.channel, []).append(post)
-    events = [
-        (event, [(CHANNELS[name].label, on[name]) for name in POST_CHANNELS if name in on])
-        for event, on in threads.items()
-    ]
+        by_event.setdefault(post.update.event, {}).setdefault(post.update, []).append(post)
+    threads = [_thread(event, updates) for event, updates in by_event.items()]
     current = [
         *MaintenanceWindow.objects.current().exclude(hashtag=""),
         *Incident.objects.unresolved().exclude(hashtag=""),
     ]
-    hashtags = list(dict.fromkeys(e.hashtag for e in [*current, *threads] if e.hashtag))
+    hashtags = list(dict.fromkeys(e.hashtag for e in [*current, *by_event] if e.hashtag))
     x_missing = x.CHANNEL.missing_settings()
-    networks = [CHANNELS[name] for name in POST_CHANNELS if not CHANNELS[name].missing_settings()]
-    labels = [network.label for network in networks]
+    networks = networks_on()
+    follow = [] if x_missing else [(x.CHANNEL.label, tag, x.hashtag_url(tag)) for tag in hashtags]
+    follow += [
+        (network.label, "", network.profile_url())
+        for network in networks
+        if network.profile_url and network.profile_url()
+    ]
     return {
-        "events": events,
+        "threads": threads,
         # Following a hashtag nothing is posted under would show readers nothing new.
-        "hashtags": [] if x_missing else [(tag, x.hashtag_url(tag)) for tag in hashtags],
-        "follow": [
-            (network.label, network.profile_url())
-            for network in networks
-            if network.profile_url and network.profile_url()
-        ],
-        "posting": bool(networks),
-        "networks": " and ".join(filter(None, [", ".join(labels[:-1]), *labels[-1:]])),
+        "follow": follow,
+        "networks": spoken_list([network.label for network in networks]),
         "x_missing": x_missing,  # shown to staff alone, in a note on turning X on
     }
+
+
+def _thread(event, updates: dict) -> SocialThread:
+    order = {name: at for at, name in enumerate(POST_CHANNELS)}
+    rows, first = [], {}
+    for update, posts in updates.items():
+        posts.sort(key=lambda post: order[post.channel])
+        for post in posts:
+            if post.channel not in first or post.sent_at < first[post.channel].sent_at:
+                first[post.channel] = post
+        rows.append(
+            PostedUpdate(
+                update=update,
+                sent_at=min(post.sent_at for post in posts),
+                # The networks cut long words at different lengths: the most complete.
+                text=max((post.body for post in posts), key=len),
+                links=[(CHANNELS[post.channel].label, post.remote_url) for post in posts],
+            )
+        )
+    rows.sort(key=lambda row: (row.sent_at, row.update.pk), reverse=True)
+    starts = [
+        (CHANNELS[name].label, first[name].remote_url) for name in POST_CHANNELS if name in first
+    ]
+    return SocialThread(event=event, updates=rows, starts=starts)
 
 
 def uptime_page() -> dict:

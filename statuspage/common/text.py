@@ -95,3 +95,13 @@ def markdown_text(markdown_text: str) -> str:
     html = _ITEM.sub("- ", _LINE_END.sub("\n", _PARAGRAPH_END.sub("\n\n", html)))
     lines = [" ".join(line.split()) for line in unescape(_TAG.sub("", html)).splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def spoken_list(items: list[str]) -> str:
+    """“X, Mastodon and Bluesky”: ``items`` as a sentence names them, in the reader's
+    language."""
+    from django.utils.translation import gettext
+
+    if len(items) < 2:
+        return "".join(items)
+    return gettext("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}

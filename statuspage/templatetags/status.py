@@ -9,9 +9,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 
 from statuspage import strips
-from statuspage.common.text import render_markdown
+from statuspage.common.text import render_markdown, spoken_list
 from statuspage.common.times import describe_window, short_date, utc_time
-from statuspage.outbox.channels import x
+from statuspage.outbox.channels import networks_on, x
 
 register = template.Library()
 
@@ -54,6 +54,17 @@ def machine_time(moment) -> str:
     """A moment as ``<time datetime>`` wants it: UTC, to the second (HTML allows no
     microseconds)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else ""
+
+
+@register.simple_tag
+def post_networks() -> str:
+    """“X, Mastodon and Bluesky”: the networks progress is posted on ("" if none)."""
+    return spoken_list([network.label for network in networks_on()])
+
+
+@register.simple_tag
+def x_is_on() -> bool:
+    return not x.CHANNEL.missing_settings()
 
 
 @register.filter

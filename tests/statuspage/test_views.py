@@ -31,7 +31,14 @@ def test_home_lists_the_upcoming_window_in_uk_time_and_utc_with_its_faq(demo, cl
     assert "Planned maintenance" in page
     assert "11:00–15:00 UK time (" in page
     assert 'href="/faq/dotmailer-database-upgrade/"' in page
-    assert "#dMmaint" in page
+    assert "#dMmaint" not in page  # posted on no network: no promise of progress there
+
+
+def test_home_says_where_the_windows_progress_is_posted(demo, client, settings):
+    settings.MASTODON_BASE_URL, settings.MASTODON_ACCESS_TOKEN = "https://m.example", "t"
+    settings.BLUESKY_HANDLE, settings.BLUESKY_APP_PASSWORD = "acme.example", "p"
+    page = client.get("/").content.decode()
+    assert "Progress on Mastodon and Bluesky under <strong>#dMmaint</strong>" in page
 
 
 def test_home_shows_the_2013_window_in_both_zones_under_past_maintenance(demo, client):

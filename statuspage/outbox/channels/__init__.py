@@ -23,3 +23,10 @@ CHANNELS: dict[str, Channel] = {
 
 def channel_of(message) -> Channel:
     return CHANNELS[message.channel]
+
+
+def networks_on() -> list[Channel]:
+    """The networks progress is posted on (set up in the settings), X first."""
+    from statuspage.outbox.models import POST_CHANNELS
+
+    return [CHANNELS[name] for name in POST_CHANNELS if not CHANNELS[name].missing_settings()]

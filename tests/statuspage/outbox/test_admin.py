@@ -163,7 +163,7 @@ def test_with_x_off_the_social_page_promises_nothing_on_x(client, window):
 
     assert "Every progress update is also posted on X" not in page
     assert "Follow #dMmaint on X" not in page
-    assert "Progress is not posted on X at the moment" in page
+    assert "Progress is not posted on social networks at the moment" in page
     assert 'href="/subscribe/"' in page
 
 
