@@ -8,10 +8,12 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from markdownx.widgets import AdminMarkdownxWidget
 
+from statuspage.common.text import spoken_list
 from statuspage.models import MaintenanceStatus, MaintenanceWindow, ServiceStatus
-from statuspage.outbox.channels import x
+from statuspage.outbox.channels import networks_on, x
 from statuspage.services import (
     MAINTENANCE_TRANSITIONS,
     maintenance_end_statuses,
@@ -40,17 +42,19 @@ class StatusUpdateForm(forms.Form):
         required=False, initial=True, help_text="Untick to save a draft that nobody sees."
     )
     cross_post = forms.BooleanField(
-        label="Post to X",
+        label=gettext_lazy("Post on the networks"),
         required=False,
         initial=True,
-        help_text="With the event's hashtag, in the event's thread on X.",
     )
     x_text = forms.CharField(
-        label="Words for X",
+        label=gettext_lazy("Words for the posts"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        help_text="Optional. Empty: a summary of the update. The link and hashtag are added.",
+        help_text=gettext_lazy(
+            "Optional, for every network. Empty: a summary of the update. The link and "
+            "hashtag are added; the previews show each network's post and its count."
+        ),
     )
     display_at = forms.SplitDateTimeField(
         required=False,
@@ -84,12 +88,8 @@ class StatusUpdateForm(forms.Form):
             del self.fields["new_start"], self.fields["new_end"]
         if not event.hashtag:
             del self.fields["cross_post"], self.fields["x_text"]
-        elif missing := x.CHANNEL.missing_settings():
-            self.fields["cross_post"].initial = False
-            self.fields["cross_post"].help_text = _(
-                "X is off (%(missing)s not set). Ticked, the post waits as skipped in the "
-                "cross-post list, to send once X is on."
-            ) % {"missing": ", ".join(missing)}
+        else:
+            self._networks_said()
         if isinstance(event, MaintenanceWindow):
             self.fields["confirm_timing"] = forms.BooleanField(
                 required=False,
@@ -145,6 +145,27 @@ class StatusUpdateForm(forms.Form):
             (value, f"{label} (no change)" if value == event.status else label)
             for value, label in type(event)._meta.get_field("status").choices
         ]
+
+    def _networks_said(self) -> None:
+        """The networks the post goes to, in the box's help; X's, if X is off."""
+        field = self.fields["cross_post"]
+        networks = spoken_list([network.label for network in networks_on()])
+        said = []
+        if networks:
+            said.append(
+                _("On %(networks)s, with the event's hashtag, in the event's thread on each.")
+                % {"networks": networks}
+            )
+        if missing := x.CHANNEL.missing_settings():
+            field.initial = bool(networks)
+            said.append(
+                _(
+                    "X is off (%(missing)s not set): its post waits as skipped in the "
+                    "cross-post list, to send once X is on."
+                )
+                % {"missing": ", ".join(missing)}
+            )
+        field.help_text = " ".join(said)
 
     def clean(self):
         cleaned = super().clean()

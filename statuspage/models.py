@@ -345,12 +345,15 @@ class StatusUpdate(models.Model):
     display_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True, help_text="Empty for a draft.")
     cross_post = models.BooleanField(
-        default=True, help_text="Post it to X with the event's hashtag when it is published."
+        default=True,
+        help_text="Post it on X, Mastodon and Bluesky (those set up) with the event's hashtag "
+        "when it is published.",
     )
     x_text = models.CharField(
         max_length=1000,
         blank=True,
-        help_text="Your own words for X; the link and hashtag are added. Empty: a summary.",
+        help_text="Your own words for the posts on every network; the link and hashtag are "
+        "added. Empty: a summary.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -82,9 +82,10 @@ def record_key(message) -> str:
 # --- what is posted ------------------------------------------------------------------------
 
 
-def compose(*, event, body: str, status_label: str) -> str:
-    """The post for an update: its words (cut to fit 300 graphemes), the link, the hashtag."""
-    words = posts.words_of(event=event, body=body, status_label=status_label)
+def compose(*, event, body: str, status_label: str, custom: str = "") -> str:
+    """The post for an update: its words or staff's own (cut to fit 300 graphemes), the
+    link, the hashtag."""
+    words = posts.words_of(event=event, body=body, status_label=status_label, custom=custom)
     return posts.fit(words, posts.tail_of(event), measure=_fitting_length, limit=LIMIT)
 
 
@@ -94,7 +95,12 @@ def _fitting_length(text: str) -> int:
 
 
 def compose_for(update) -> str:
-    return compose(event=update.event, body=update.body, status_label=update.status_label)
+    return compose(
+        event=update.event,
+        body=update.body,
+        status_label=update.status_label,
+        custom=update.x_text,
+    )
 
 
 def rich_text(text: str, *, url: str, hashtag: str) -> client_utils.TextBuilder:

@@ -64,14 +64,20 @@ def idempotency_key(message) -> str:
 # --- what is posted ------------------------------------------------------------------------
 
 
-def compose(*, event, body: str, status_label: str) -> str:
-    """The status for an update: its words (cut to fit), a link to the event, its hashtag."""
-    words = posts.words_of(event=event, body=body, status_label=status_label)
+def compose(*, event, body: str, status_label: str, custom: str = "") -> str:
+    """The status for an update: its words or staff's own (cut to fit), a link to the
+    event, its hashtag."""
+    words = posts.words_of(event=event, body=body, status_label=status_label, custom=custom)
     return posts.fit(words, posts.tail_of(event), measure=status_length, limit=LIMIT)
 
 
 def compose_for(update) -> str:
-    return compose(event=update.event, body=update.body, status_label=update.status_label)
+    return compose(
+        event=update.event,
+        body=update.body,
+        status_label=update.status_label,
+        custom=update.x_text,
+    )
 
 
 # --- how it is posted ----------------------------------------------------------------------

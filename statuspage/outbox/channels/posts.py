@@ -18,9 +18,10 @@ ELLIPSIS = "…"
 LONG_RUN = 20
 
 
-def words_of(*, event, body: str, status_label: str) -> str:
-    """The update's words as a post says them: the event, its status, then the update."""
-    return f"{event.title} — {status_label}: {plain_text(body)}"
+def words_of(*, event, body: str, status_label: str, custom: str = "") -> str:
+    """The update's words as a post says them: staff's own words for the posts if they
+    wrote some, else the event, its status, then the update."""
+    return custom.strip() or f"{event.title} — {status_label}: {plain_text(body)}"
 
 
 def tail_of(event) -> str:
