@@ -25,6 +25,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from statuspage import services, update_templates
 from statuspage.common import queueing
 from statuspage.common.forms import add_service_errors
+from statuspage.common.text import spoken_list
 from statuspage.common.times import utc_time
 from statuspage.forms import StatusUpdateForm
 from statuspage.models import (
@@ -178,18 +179,34 @@ def notices_summary(update) -> str:
 
 
 def cross_post_summary(update) -> str:
-    """Each network's post of the update: its state, link or error, as staff need to see it."""
-    rows = update.posts
-    if not rows:
-        return "—" if update.published_at else "Not until published"
-    return format_html_join(mark_safe("<br>"), "{}", ((_post_state(row),) for row in rows))
+    """Each network's post of the update: its state, link or error, as staff need to see it;
+    and the networks it was not posted on because they are off."""
+    if not update.published_at:
+        return _("Not until published")
+    if not (update.cross_post and update.event.hashtag):
+        return "—"
+    lines = [_post_state(row) for row in update.posts]
+    posted = {row.channel for row in update.posts}
+    off = [
+        CHANNELS[name].label
+        for name in POST_CHANNELS
+        if name not in posted and CHANNELS[name].missing_settings()
+    ]
+    if off:
+        lines.append(_("%(networks)s: skipped, off") % {"networks": spoken_list(off)})
+    return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "—"
 
 
 def _post_state(row) -> str:
+    """“X: Sent · view on X”, “Mastodon: Waiting to be sent · 503 …”."""
     label = CHANNELS[row.channel].label
     if row.remote_url:
         return format_html(
-            '{} · <a href="{}">view on {}</a>', row.get_state_display(), row.remote_url, label
+            '{}: {} · <a href="{}">{}</a>',
+            label,
+            row.get_state_display(),
+            row.remote_url,
+            _("view on %(network)s") % {"network": label},
         )
     detail = f" · {row.last_error}" if row.last_error else ""
     return f"{label}: {row.get_state_display()}{detail}"
@@ -326,7 +343,8 @@ class EventAdmin(MarkdownxModelAdmin):
             "composer_strings": {
                 "count": _("%(length)s of %(limit)s characters."),
                 "tooLong": _(
-                    "%(length)s of %(limit)s characters: too long for X, shorten the words for X."
+                    "%(length)s of %(limit)s characters: too long for X, shorten the words for "
+                    "the posts."
                 ),
                 "networkCount": _("%(length)s of %(limit)s, as %(network)s counts them."),
             },
@@ -342,7 +360,10 @@ class EventAdmin(MarkdownxModelAdmin):
         event = self._event_or_404(request, object_id)
         status = request.POST.get("status") or event.status
         body = request.POST.get("body", "")
-        update = StatusUpdate(**{event.kind: event}, status=status, body=body.strip())
+        custom = request.POST.get("x_text", "")
+        update = StatusUpdate(
+            **{event.kind: event}, status=status, body=body.strip(), x_text=custom.strip()
+        )
         update.display_at = timezone.now()
         subject, text = notices.preview(update)
         preview = {
@@ -359,7 +380,7 @@ class EventAdmin(MarkdownxModelAdmin):
                 event=event,
                 body=body,
                 status_label=update.status_label,
-                custom=request.POST.get("x_text", ""),
+                custom=custom,
             )
             length = x.weighted_length(post)
             preview["x"] = {
@@ -388,8 +409,9 @@ EMAIL_LINES_SHOWN = 8
 
 
 def _network_previews(update) -> list[dict]:
-    """The exact post on each network that is on (besides X, previewed with staff's own
-    words for it), with its length as that network counts it."""
+    """The exact post on each network that is on besides X (previewed apart, with its
+    limit enforced), staff's own words for the posts in it, with its length as that
+    network counts it."""
     previews = []
     for name in POST_CHANNELS:
         channel = CHANNELS[name]
@@ -432,8 +454,8 @@ def _update_fieldsets(form) -> list:
             gettext_lazy("The update"),
             ["body", "status", "confirm_timing", *(n for n, _ in form.service_fields), "publish"],
         ),
-        ("Dates", ["display_at", "new_start", "new_end"]),
-        ("On X", ["cross_post", "x_text"]),
+        (gettext_lazy("Dates"), ["display_at", "new_start", "new_end"]),
+        (gettext_lazy("On the social networks"), ["cross_post", "x_text"]),
     ]
     return [
         (title, {"fields": [name for name in names if name in form.fields]})

@@ -34,7 +34,7 @@ GROUPS = [
             ("statuspage", "statusupdate", gettext_lazy("Updates")),
             ("statuspage", "service", None),
             ("statuspage", "servicegroup", None),
-            ("statuspage", "crosspost", gettext_lazy("Posts on X")),
+            ("statuspage", "crosspost", gettext_lazy("Progress posts on the networks")),
             ("statuspage", "updatetemplate", None),
             ("statuspage", "statuschange", gettext_lazy("Service history")),
             ("statuspage", "alert", None),

@@ -13,17 +13,32 @@ from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from faq.models import Comment, CommentStatus
 from statuspage import update_templates
 from statuspage.common.times import describe_window
 from statuspage.models import Incident, MaintenanceWindow
-from statuspage.outbox.models import Message, MessageState
+from statuspage.outbox.channels import CHANNELS
+from statuspage.outbox.models import POST_CHANNELS, CrossPost, Message, MessageState
 from statuspage.subscriptions.models import Subscriber, Webhook
 from statuspage.templatetags.status import event_time
 
 QUESTIONS_SHOWN = 10
 COMING_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class PostState:
+    """How the last update's post fares on one network: “Sent”, with its link; “Waiting to
+    be sent”, with the last error; “Failed”, with the reason; or skipped, the network off."""
+
+    network: str
+    state: str
+    url: str = ""
+    error: str = ""
+    needs_staff: bool = False  # failed, or to check on the network
+    row_url: str = ""  # the post alone in the cross-post list, to retry or mark as sent
 
 
 @dataclass
@@ -42,6 +57,7 @@ class EventRow:
     post_url: str = ""
     change_url: str = ""
     templates: list[tuple[str, str]] = field(default_factory=list)  # (label, composer URL)
+    posts: list[PostState] = field(default_factory=list)  # the last update's, per network
 
 
 @dataclass
@@ -53,6 +69,7 @@ class Console:
     questions_waiting: int = 0
     failed: int = 0
     unchecked: int = 0
+    unchecked_on: list[tuple[str, int]] = field(default_factory=list)  # (network, posts)
     subscribers: int = 0
     unconfirmed: int = 0
     webhooks: int = 0
@@ -75,6 +92,7 @@ def console(*, now: datetime | None = None) -> Console:
     state.coming = state.coming[:COMING_SHOWN]
     incidents = Incident.objects.unresolved().order_by("started_at").annotate(last_update=last)
     state.active += [_incident_row(incident, now) for incident in incidents]
+    _post_states(state.active)
     _questions(state)
     _deliveries(state)
     return state
@@ -120,6 +138,69 @@ def _last_update(row: EventRow, now: datetime, *, under_way: bool) -> None:
     row.change_url = reverse(f"admin:statuspage_{model}_change", args=[event.pk])
 
 
+def _post_states(rows: list[EventRow]) -> None:
+    """Each network's post of the last published update of each event under way (one query,
+    whatever their number): what went out, what waits, what failed, and which networks are
+    off."""
+    if not rows:
+        return
+    windows = [row.event.pk for row in rows if row.kind == "window"]
+    incidents = [row.event.pk for row in rows if row.kind == "incident"]
+    posts = (
+        CrossPost.objects.filter(
+            Q(update__maintenance__in=windows) | Q(update__incident__in=incidents)
+        )
+        .filter(update__published_at__isnull=False)
+        .select_related("update")
+        .only(*POST_FIELDS)
+        .order_by("update__display_at", "update_id", "pk")  # the last update's last
+    )
+    last: dict[tuple[str, int], list[Message]] = {}
+    # The error of the oldest post still waiting on each network: a threaded network sends
+    # the event's posts in order, so the ones after it wait for it.
+    held_up: dict[tuple[str, int, str], str] = {}
+    for post in posts:
+        update = post.update
+        if update.maintenance_id:
+            key = ("window", update.maintenance_id)
+        else:
+            key = ("incident", update.incident_id)
+        kept = last.get(key, [])
+        last[key] = [*kept, post] if kept and kept[0].update_id == update.pk else [post]
+        if post.state in WAITING and post.last_error:
+            held_up.setdefault((*key, post.channel), post.last_error)
+    cross_posts = reverse("admin:statuspage_crosspost_changelist")
+    for row in rows:
+        made = {post.channel: post for post in last.get((row.kind, row.event.pk), [])}
+        if not made:  # not posted: no hashtag, or staff chose not to
+            continue
+        for name in POST_CHANNELS:
+            channel = CHANNELS[name]
+            if post := made.get(name):
+                error = post.last_error
+                if post.state in WAITING and not error:
+                    error = held_up.get((row.kind, row.event.pk, name), "")
+                row.posts.append(
+                    PostState(
+                        network=channel.label,
+                        state=post.get_state_display(),
+                        url=post.remote_url,
+                        error=error,
+                        needs_staff=post.state in (MessageState.FAILED, MessageState.UNCONFIRMED),
+                        row_url=f"{cross_posts}?id__exact={post.pk}",
+                    )
+                )
+            elif channel.missing_settings():
+                row.posts.append(PostState(network=channel.label, state=_("Skipped, off")))
+
+
+WAITING = (MessageState.PENDING, MessageState.SENDING)
+POST_FIELDS = [
+    "channel", "state", "remote_url", "last_error", "update__display_at",
+    "update__maintenance_id", "update__incident_id",
+]  # fmt: skip
+
+
 def _questions(state: Console) -> None:
     """Customers' comments with no official reply yet, oldest first."""
     answered = Comment.objects.filter(parent=OuterRef("pk"), is_official=True)
@@ -140,6 +221,17 @@ def _deliveries(state: Console) -> None:
         unchecked=Count("pk", filter=Q(state=MessageState.UNCONFIRMED)),
     )
     state.failed, state.unchecked = counts["failed"], counts["unchecked"]
+    if state.unchecked:
+        unchecked = (
+            Message.objects.filter(state=MessageState.UNCONFIRMED)
+            .values_list("channel")
+            .annotate(posts=Count("pk"))
+            .order_by()
+        )
+        counted = dict(unchecked)
+        state.unchecked_on = [
+            (CHANNELS[name].label, counted[name]) for name in POST_CHANNELS if name in counted
+        ]
     people = Subscriber.objects.aggregate(
         active=Count(
             "pk",

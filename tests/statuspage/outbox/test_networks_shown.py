@@ -2,6 +2,7 @@
 admin and the console, each network's exact post in the composer's preview, and each
 network's thread and "Follow" link on /social/."""
 
+import re
 from datetime import UTC, datetime
 
 import grapheme
@@ -108,18 +109,101 @@ def test_an_unchecked_bluesky_post_is_marked_sent_with_its_bsky_app_link(
     )
 
 
-def test_the_console_counts_unchecked_posts_of_every_network(staff_client, networks_on, update):
+def test_the_console_counts_unchecked_posts_on_each_network(staff_client, networks_on, update):
     for channel in (ChannelName.MASTODON, ChannelName.BLUESKY):
         CrossPost.objects.filter(update=update, channel=channel).update(
             state=MessageState.UNCONFIRMED
         )
     page = staff_client.get("/admin/").content.decode()
     assert "?state__exact=unconfirmed" in page
-    assert "2 posts to check" in page
+    assert "1 post to check on Mastodon" in page
+    assert "1 post to check on Bluesky" in page
+    assert "check on X" not in page
 
 
-def test_networks_that_are_off_write_no_posts(update):
+def test_the_console_shows_each_networks_post_of_the_last_update(
+    staff_client, networks_on, window, update
+):
+    window.status, window.started_at = "in_progress", NOW
+    window.save()
+    _sent(update, ChannelName.MASTODON, "11", "https://mastodon.example/@acme/11")
+    CrossPost.objects.filter(update=update, channel=ChannelName.BLUESKY).update(
+        state=MessageState.FAILED, last_error="Bluesky refused it: 401 bad app password"
+    )
+
+    page = staff_client.get("/admin/").content.decode()
+
+    posts = page[page.index('class="console-posts"') :]
+    posts = posts[: posts.index("</ul>")]
+    x_row = CrossPost.objects.get(update=update, channel=ChannelName.X)
+    listed = f"/admin/statuspage/crosspost/?id__exact={x_row.pk}"
+    assert (  # off, kept, to post once on
+        f'<strong>X</strong>: <a href="{listed}">Waiting to be sent</a>' in posts
+    )
+    # A click away, the post alone in the list, with the actions that retry it or mark it.
+    shown = staff_client.get(listed).content.decode()
+    assert shown.count('name="_selected_action"') == 1
+    assert f'value="{x_row.pk}"' in shown
+    assert '<option value="send_again">' in shown
+    assert '<option value="confirm_sent">' in shown
+    assert (
+        '<strong>Mastodon</strong>: <a href="https://mastodon.example/@acme/11" rel="noopener">'
+        "Sent</a>" in posts
+    )
+    assert re.search(
+        r'<li class="console-nudge"><strong>Bluesky</strong>: <a href="[^"]+">Failed</a> · '
+        '<span title="Bluesky refused it: 401 bad app password">',
+        posts,
+    )
+
+
+def test_the_console_shows_the_last_updates_posts_not_an_earlier_ones(
+    staff_client, networks_on, window, update
+):
+    window.status, window.started_at = "in_progress", NOW
+    window.save()
+    _sent(update, ChannelName.MASTODON, "11", "https://mastodon.example/@acme/11")
+    services.update_post(event=window, author=None, body="Checking the copies.")
+
+    page = staff_client.get("/admin/").content.decode()
+
+    assert re.search(r'<strong>Mastodon</strong>: <a href="[^"]+">Waiting to be sent</a>', page)
+    assert "@acme/11" not in page
+
+
+def test_a_post_waiting_behind_an_earlier_one_shows_why(staff_client, networks_on, window, update):
+    window.status, window.started_at = "in_progress", NOW
+    window.save()
+    error = "Mastodon could not be reached: timeout or connection"
+    CrossPost.objects.filter(update=update, channel=ChannelName.MASTODON).update(
+        attempts=3, last_error=error
+    )
+    services.update_post(event=window, author=None, body="Checking the copies.")
+
+    page = staff_client.get("/admin/").content.decode()
+
+    assert re.search(
+        rf'<strong>Mastodon</strong>: <a href="[^"]+">Waiting to be sent</a> · '
+        rf'<span title="{error}">',
+        page,
+    )
+    assert re.search(r'<strong>Bluesky</strong>: <a href="[^"]+">Waiting to be sent</a></li>', page)
+
+
+def test_the_console_says_which_networks_are_off(staff_client, window, update):
+    window.status, window.started_at = "in_progress", NOW
+    window.save()
+    page = staff_client.get("/admin/").content.decode()
+    assert "<strong>Mastodon</strong>: Skipped, off" in page
+    assert "<strong>Bluesky</strong>: Skipped, off" in page
+
+
+def test_networks_that_are_off_write_no_posts_and_staff_see_them_skipped(
+    staff_client, window, update
+):
     assert list(CrossPost.objects.values_list("channel", flat=True)) == [ChannelName.X]
+    page = staff_client.get(f"/admin/statuspage/maintenancewindow/{window.pk}/change/")
+    assert "Mastodon and Bluesky: skipped, off" in page.content.decode()
 
 
 # --- staff: the composer's preview -------------------------------------------------------
@@ -163,6 +247,19 @@ def test_the_composer_has_a_preview_for_each_network_that_is_on(staff_client, ne
     assert 'data-network="Bluesky"' in text
 
 
+def test_staffs_own_words_go_to_every_network(staff_client, networks_on, window, settings):
+    words = "We are copying the last tables 🚚"
+    post = f"{words}\n\n{settings.SITE_URL}{window.get_absolute_url()} #dMmaint"
+    preview = _preview(staff_client, window, x_text=words)
+    assert [preview["x"]["text"], *(p["text"] for p in preview["posts"])] == [post] * 3
+
+    update = services.update_post(event=window, author=None, body="Copying.", x_text=words)
+
+    assert (
+        list(CrossPost.objects.filter(update=update).values_list("body", flat=True)) == [post] * 3
+    )
+
+
 def test_without_networks_the_preview_has_none(staff_client, window):
     assert _preview(staff_client, window)["posts"] == []
 
@@ -170,19 +267,29 @@ def test_without_networks_the_preview_has_none(staff_client, window):
 # --- readers: /social/ -------------------------------------------------------------------
 
 
-def test_the_social_page_shows_each_networks_thread_and_follow_links(client, networks_on, update):
+def test_the_social_page_shows_each_update_once_with_its_post_on_each_network(
+    client, networks_on, window, update
+):
     _sent(update, ChannelName.MASTODON, "11", "https://mastodon.example/@acme/11")
     _sent(update, ChannelName.BLUESKY, BLUESKY_URI, bluesky.post_url(BLUESKY_URI))
+    later = services.update_post(event=window, author=None, body="Checking the copies.")
+    _sent(later, ChannelName.MASTODON, "12", "https://mastodon.example/@acme/12")
 
     page = client.get("/social/").content.decode()
 
     assert "Every progress update is also posted on Mastodon and Bluesky" in page
-    assert "<h3>On Mastodon</h3>" in page
-    assert "<h3>On Bluesky</h3>" in page
-    assert page.index("On Mastodon") < page.index("On Bluesky")
-    assert 'href="https://mastodon.example/@acme/11" rel="noopener">View on Mastodon' in page
+    assert page.count('class="card social-thread"') == 1  # one thread per event
+    assert page.count("Copying data.") == 1  # each update once, whatever the networks
+    assert page.index("Checking the copies.") < page.index("Copying data.")  # newest first
+    first, second = page.split('<li class="update">')[1:]
+    assert 'href="https://mastodon.example/@acme/12" rel="noopener">View on Mastodon' in first
+    assert "View on Bluesky" not in first
+    assert 'href="https://mastodon.example/@acme/11" rel="noopener">View on Mastodon' in second
     address = "https://bsky.app/profile/acme.example/post/3kq2nuv5a3k2x"
-    assert f'href="{address}" rel="noopener">View on Bluesky' in page
+    assert f'href="{address}" rel="noopener">View on Bluesky' in second
+    # Each network's thread, from its first post.
+    starts = page[page.index("The thread from its start:") :].split("</p>")[0]
+    assert starts.index("@acme/11") < starts.index(address)
     assert 'href="https://mastodon.example/@acme" rel="noopener me">Follow us on Mastodon' in page
     assert (
         'href="https://bsky.app/profile/acme.example" rel="noopener me">Follow us on Bluesky'
@@ -202,4 +309,18 @@ def test_the_social_page_names_every_network_that_is_on(client, networks_on, set
 def test_without_networks_the_social_page_has_no_follow_links(client, window):
     page = client.get("/social/").content.decode()
     assert "Follow us on" not in page
-    assert "Progress is not posted on X at the moment" in page
+    assert "Progress is not posted on social networks at the moment" in page
+
+
+def test_event_pages_say_where_progress_is_posted_only_when_a_network_is_on(
+    client, settings, window
+):
+    page = client.get(window.get_absolute_url()).content.decode()
+    assert "#dMmaint" not in page  # nothing is posted anywhere: no promise
+    settings.MASTODON_BASE_URL, settings.MASTODON_ACCESS_TOKEN = "https://m.example", "t"
+
+    page = client.get(window.get_absolute_url()).content.decode()
+
+    assert "On Mastodon under <strong>#dMmaint</strong>" in page
+    assert "follow it on X" not in page  # X is off
+    assert 'href="/social/">posts so far</a>' in page
