@@ -33,7 +33,8 @@ dev: install
 # installs with apt-get if missing, starts on 127.0.0.1 only, and stops again when the pass
 # ends, pass or fail (`.ci/services.sh clean` deletes their files). The browser tests
 # (tests/e2e, marker e2e) run in the SQLite pass only, to save time: they check what Chromium
-# does with the pages, which the database behind them does not change.
+# does with the pages, which the database behind them does not change; so do the tests that
+# use no database at all (tests/conftest.py deselects them on PostgreSQL).
 # Celery tasks run in-process in both passes: CELERY_BROKER_URL stays unset (with a broker
 # they would wait for a worker).
 # Last, the smoke test of the production stack (`make smoke`, below), skipped by the passes.

@@ -43,6 +43,29 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 hypothesis_core.RepresentationPrinter = pretty.RepresentationPrinter
 
 
+# What a test needs of the database, if anything.
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL (`make test`'s second pass), only the tests that use the database: the
+    others (text, times, settings read in a subprocess, the task names) cannot tell the two
+    databases apart, and the first pass ran them already."""
+    from django.conf import settings as django_settings
+
+    if "postgresql" not in django_settings.DATABASES["default"]["ENGINE"]:
+        return
+    without = [item for item in items if not _uses_the_database(item)]
+    if without:
+        config.hook.pytest_deselected(items=without)
+        items[:] = [item for item in items if _uses_the_database(item)]
+
+
+def _uses_the_database(item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(fixtures & _DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
+
+
 @pytest.fixture
 def demo(db):
     """The seed FAQ loaded as `make run` loads it."""
