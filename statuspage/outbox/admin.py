@@ -98,27 +98,38 @@ class CrossPostAdmin(MessageColumns, admin.ModelAdmin):
     def _requeue(self, request, queryset, states) -> None:
         for row in queryset.select_related("update"):
             if row.state not in states:
-                self.message_user(request, f"{row}: left as it is.", messages.WARNING)
+                text = _("%(post)s: left as it is.") % {"post": row}
+                self.message_user(request, text, messages.WARNING)
                 continue
             services.message_retry(message=row)
-            label = CHANNELS[row.channel].label
-            self.message_user(request, f"{row.update}: queued for {label} again.", messages.SUCCESS)
+            text = _("%(update)s: queued for %(network)s again.") % {
+                "update": row.update,
+                "network": CHANNELS[row.channel].label,
+            }
+            self.message_user(request, text, messages.SUCCESS)
 
-    @admin.action(description="Retry: send failed or unchecked posts again", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Retry: send failed or unchecked posts again"),
+        permissions=["change"],
+    )
     def send_again(self, request, queryset):
         self._requeue(request, queryset, {MessageState.FAILED, MessageState.UNCONFIRMED})
 
-    @admin.action(description="Post now: send skipped posts", permissions=["change"])
+    @admin.action(description=gettext_lazy("Post now: send skipped posts"), permissions=["change"])
     def post_now(self, request, queryset):
         for name in set(queryset.values_list("channel", flat=True)):
             if missing := CHANNELS[name].missing_settings():
-                label = CHANNELS[name].label
-                text = f"{label} is still off: set {', '.join(missing)} first."
+                text = _("%(network)s is still off: set %(settings)s first.") % {
+                    "network": CHANNELS[name].label,
+                    "settings": ", ".join(missing),
+                }
                 self.message_user(request, text, messages.ERROR)
                 return
         self._requeue(request, queryset, {MessageState.SKIPPED})
 
-    @admin.action(description="Mark as sent (found on the network)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark as sent (found on the network)"), permissions=["change"]
+    )
     def confirm_sent(self, request, queryset):
         form = ConfirmSentForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid() or queryset.count() != 1:
@@ -127,8 +138,8 @@ class CrossPostAdmin(MessageColumns, admin.ModelAdmin):
             )
             context = {
                 **self.admin_site.each_context(request),
-                "title": f"Which post on {' or '.join(labels)} is it?",
-                "network": " or ".join(labels),
+                "title": _("Which post on %(network)s is it?") % {"network": _or(labels)},
+                "network": _or(labels),
                 "rows": queryset,
                 "form": form,
                 "opts": self.model._meta,
@@ -139,6 +150,13 @@ class CrossPostAdmin(MessageColumns, admin.ModelAdmin):
         except ValueError as error:
             self.message_user(request, str(error), messages.ERROR)
         return None
+
+
+def _or(labels: list[str]) -> str:
+    """“Mastodon or Bluesky”."""
+    if len(labels) < 2:
+        return "".join(labels)
+    return _("%(items)s or %(last)s") % {"items": ", ".join(labels[:-1]), "last": labels[-1]}
 
 
 @admin.register(Notification)

@@ -9,6 +9,7 @@ see them: ``CrossPost`` (progress posts, which Status editors run) and ``Notific
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from statuspage.models import StatusUpdate
 from statuspage.subscriptions.models import Subscriber, Webhook
@@ -20,9 +21,9 @@ class ChannelName(models.TextChoices):
     X = "x", "X"
     MASTODON = "mastodon", "Mastodon"
     BLUESKY = "bluesky", "Bluesky"
-    EMAIL = "email", "E-mail"
-    WEBHOOK = "webhook", "Webhook"
-    CHAT = "chat", "Slack, Teams or Discord"
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Webhook")
+    CHAT = "chat", _("Slack, Teams or Discord")
 
 
 # Channels whose messages are public posts of an update, in one thread per event.
@@ -32,13 +33,13 @@ NOTICE_CHANNELS = (ChannelName.EMAIL, ChannelName.WEBHOOK, ChannelName.CHAT)
 
 
 class MessageState(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped"
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
     # The worker stopped while sending: the channel may or may not have it.
-    UNCONFIRMED = "unconfirmed", "Check on the network"
+    UNCONFIRMED = "unconfirmed", _("Check on the network")
 
 
 FINISHED_STATES = (
