@@ -9,6 +9,8 @@ document.addEventListener("DOMContentLoaded", function () {
   var x = document.getElementById("x-preview");
   var strings = JSON.parse(document.getElementById("composer-strings").textContent);
   var timer = null;
+  // Counts written as the page's language writes numbers (1,000; 1 000; 1.000).
+  var number = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
   function refresh() {
     fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form), credentials: "same-origin" })
@@ -27,7 +29,8 @@ document.addEventListener("DOMContentLoaded", function () {
         x.querySelector(".x-preview__text").textContent = preview.x.text;
         var count = x.querySelector(".x-preview__count");
         count.textContent = (preview.x.too_long ? strings.tooLong : strings.count)
-          .replace("%(length)s", preview.x.length).replace("%(limit)s", preview.x.limit);
+          .replace("%(length)s", number.format(preview.x.length))
+          .replace("%(limit)s", number.format(preview.x.limit));
         count.classList.toggle("x-preview__count--too-long", preview.x.too_long);
       });
   }
@@ -41,8 +44,8 @@ document.addEventListener("DOMContentLoaded", function () {
       section.hidden = crossPost && !crossPost.checked;
       section.querySelector(".network-preview__text").textContent = post.text;
       var count = section.querySelector(".network-preview__count");
-      count.textContent = strings.networkCount.replace("%(length)s", post.length)
-        .replace("%(limit)s", post.limit).replace("%(network)s", post.network);
+      count.textContent = strings.networkCount.replace("%(length)s", number.format(post.length))
+        .replace("%(limit)s", number.format(post.limit)).replace("%(network)s", post.network);
       count.classList.toggle("x-preview__count--too-long", post.too_long);
     });
   }

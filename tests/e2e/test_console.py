@@ -173,3 +173,40 @@ def test_an_editor_starts_the_window_from_a_template_then_answers_a_customer(
         "Sam Okafor", "Duty engineer", True)  # fmt: skip
     page.goto(live_server.url + faq.get_absolute_url())
     expect(page.locator(".comment", has_text="They fail fast")).to_contain_text("Sam Okafor")
+
+
+def test_the_composer_previews_each_network_and_the_console_shows_each_posts_state(
+    staff, live_server, settings
+):
+    # Every network on, each at a loopback port nothing listens on: nothing leaves the
+    # machine, and each post waits with the network's own error.
+    for name, value in {
+        "X_CONSUMER_KEY": "k", "X_CONSUMER_SECRET": "s", "X_ACCESS_TOKEN": "t",
+        "X_ACCESS_TOKEN_SECRET": "ts", "X_API_BASE_URL": "http://127.0.0.1:9",
+        "MASTODON_BASE_URL": "http://127.0.0.1:9", "MASTODON_ACCESS_TOKEN": "t",
+        "BLUESKY_HANDLE": "acme.example", "BLUESKY_APP_PASSWORD": "p",
+        "BLUESKY_SERVICE_URL": "http://127.0.0.1:9",
+    }.items():  # fmt: skip
+        setattr(settings, name, value)
+    window = MaintenanceWindow.objects.get(slug=SLUG)
+    staff.goto(live_server.url + f"/admin/statuspage/maintenancewindow/{window.pk}/post-update/")
+    staff.fill("textarea[name=body]", "Work has started.")
+    staff.fill("textarea[name=x_text]", "The upgrade has begun 🚧")
+
+    tail = f"{window.get_absolute_url()} #dMmaint"
+    for network, count in (("Mastodon", "of 500, as Mastodon counts them"),
+                           ("Bluesky", "of 300, as Bluesky counts them")):  # fmt: skip
+        preview = staff.locator(f'.network-preview[data-network="{network}"]')
+        expect(preview.locator(".network-preview__text")).to_contain_text("The upgrade has begun")
+        expect(preview.locator(".network-preview__text")).to_contain_text(tail)
+        expect(preview.locator(".network-preview__count")).to_contain_text(count)
+    expect(staff.locator(".x-preview__count")).to_contain_text("of 280 characters")
+
+    staff.select_option("select[name=status]", "in_progress")
+    staff.check("input[name=confirm_timing]")
+    staff.click('input[type=submit][value="Post update"]')
+
+    expect(staff).to_have_url(live_server.url + "/admin/")
+    posts = staff.locator(".console-posts")
+    for network in ("X", "Mastodon", "Bluesky"):
+        expect(posts).to_contain_text(re.compile(rf"{network}: Waiting to be sent · {network} "))
