@@ -31,20 +31,30 @@ def tail_of(event) -> str:
 
 def fit(words: str, tail: str, *, measure: Callable[[str], int], limit: int) -> str:
     """``words`` + ``tail``, the words cut (with an ellipsis) until ``measure`` is within
-    ``limit``."""
+    ``limit``: as many whole words as fit, found by halves (a measure reads the whole text,
+    so trying one word fewer at a time took minutes on a long update)."""
     text = words + tail
     if measure(text) <= limit:
         return text
-    kept = words.split(" ")
-    while kept:
-        last = kept.pop()
-        head = " ".join(kept).rstrip(" ,;:—-")
-        if measure(head + ELLIPSIS + tail) <= limit:
-            if grapheme.length(last) <= LONG_RUN:
-                return head + ELLIPSIS + tail
-            # A long run without spaces (Chinese, Japanese): cut between its graphemes.
-            return _cut_inside(f"{head} " if head else "", last, tail, measure, limit)
-    return ELLIPSIS + tail
+    split = words.split(" ")
+
+    def first(kept: int) -> str:
+        return " ".join(split[:kept]).rstrip(" ,;:—-")
+
+    if measure(first(0) + ELLIPSIS + tail) > limit:
+        return ELLIPSIS + tail
+    fits, longest = 0, len(split) - 1  # more words never measure less
+    while fits < longest:
+        middle = (fits + longest + 1) // 2
+        if measure(first(middle) + ELLIPSIS + tail) <= limit:
+            fits = middle
+        else:
+            longest = middle - 1
+    head, last = first(fits), split[fits]
+    if grapheme.length(last) <= LONG_RUN:
+        return head + ELLIPSIS + tail
+    # A long run without spaces (Chinese, Japanese): cut between its graphemes.
+    return _cut_inside(f"{head} " if head else "", last, tail, measure, limit)
 
 
 def _cut_inside(head: str, run: str, tail: str, measure, limit: int) -> str:

@@ -16,8 +16,7 @@ import tweepy
 from django.conf import settings
 from twitter_text import parse_tweet
 
-from statuspage.common.links import absolute
-from statuspage.common.text import plain_text
+from statuspage.outbox.channels import posts
 from statuspage.outbox.channels.base import (
     Backoff,
     Channel,
@@ -32,7 +31,6 @@ CREDENTIALS = ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCES
 # X's API took this long at worst in its own status reports; longer means trouble.
 TIMEOUT_SECONDS = 20
 API_ROOT = "https://api.twitter.com/"  # where tweepy sends every API request
-ELLIPSIS = "…"
 
 
 def weighted_length(text: str) -> int:
@@ -62,17 +60,13 @@ def compose(*, event, body: str, status_label: str, custom: str = "") -> str:
     """The post for an update: its words, then a link to the event and its hashtag.
 
     Custom words are kept as written (the update form refuses them if too long); the
-    default summary is cut on a word boundary, with an ellipsis, to fit.
+    default summary is cut as on every network (``posts.fit``), to X's count.
     """
-    tail = f"\n\n{absolute(event.get_absolute_url())} {event.hashtag}".rstrip()
+    tail = posts.tail_of(event)
     if custom.strip():
         return custom.strip() + tail
-    words = f"{event.title} — {status_label}: {plain_text(body)}".split(" ")
-    text = " ".join(words) + tail
-    while weighted_length(text) > LIMIT and len(words) > 1:
-        words.pop()
-        text = " ".join(words).rstrip(" ,;:—-") + ELLIPSIS + tail
-    return text
+    words = posts.words_of(event=event, body=body, status_label=status_label)
+    return posts.fit(words, tail, measure=weighted_length, limit=LIMIT)
 
 
 def compose_for(update) -> str:
