@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 import grapheme
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from mastodon import Mastodon
 
 from statuspage import services
@@ -339,3 +342,26 @@ def test_a_long_update_is_cut_for_every_network_at_once(
     for post in [preview["x"], *preview["posts"]]:
         assert post["text"].endswith(tail)
         assert post["limit"] - len("word ") <= post["length"] <= post["limit"]
+
+
+def test_the_social_page_asks_the_database_a_fixed_number_of_times(
+    client, networks_on, window, update, django_assert_num_queries
+):
+    def post_everywhere(update) -> None:
+        for n, channel in enumerate((ChannelName.MASTODON, ChannelName.BLUESKY)):
+            _sent(
+                update, channel, f"{update.pk}{n}", f"https://mastodon.example/@acme/{update.pk}{n}"
+            )
+
+    post_everywhere(update)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/social/").status_code == 200
+    for n in range(4):
+        other = MaintenanceWindowFactory(hashtag=f"#maint{n}", slug=f"w-{n}")
+        for words in ("Started.", "Halfway.", "Done."):
+            post_everywhere(services.update_post(event=other, author=None, body=words))
+    cache.clear()  # the page is kept until the content changes; read it afresh
+
+    with django_assert_num_queries(len(few)):
+        page = client.get("/social/").content.decode()
+    assert page.count('class="card social-thread"') == 5
