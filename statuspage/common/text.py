@@ -14,6 +14,7 @@ from html import unescape
 
 import markdown
 import nh3
+from django.utils.translation import gettext
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6",
@@ -97,11 +98,12 @@ def markdown_text(markdown_text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def spoken_list(items: list[str]) -> str:
-    """“X, Mastodon and Bluesky”: ``items`` as a sentence names them, in the reader's
-    language."""
-    from django.utils.translation import gettext
-
+def spoken_list(items: list[str], *, either: bool = False) -> str:
+    """“X, Mastodon and Bluesky” (“… or Bluesky”, ``either``): ``items`` as a sentence
+    names them, in the reader's language."""
     if len(items) < 2:
         return "".join(items)
-    return gettext("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
+    words = {"items": ", ".join(items[:-1]), "last": items[-1]}
+    if either:
+        return gettext("%(items)s or %(last)s") % words
+    return gettext("%(items)s and %(last)s") % words

@@ -8,6 +8,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from statuspage.common.text import spoken_list
 from statuspage.common.times import utc_time
 from statuspage.outbox import services
 from statuspage.outbox.channels import CHANNELS
@@ -136,10 +137,11 @@ class CrossPostAdmin(MessageColumns, admin.ModelAdmin):
             labels = sorted(
                 {CHANNELS[name].label for name in queryset.values_list("channel", flat=True)}
             )
+            network = spoken_list(labels, either=True)
             context = {
                 **self.admin_site.each_context(request),
-                "title": _("Which post on %(network)s is it?") % {"network": _or(labels)},
-                "network": _or(labels),
+                "title": _("Which post on %(network)s is it?") % {"network": network},
+                "network": network,
                 "rows": queryset,
                 "form": form,
                 "opts": self.model._meta,
@@ -150,13 +152,6 @@ class CrossPostAdmin(MessageColumns, admin.ModelAdmin):
         except ValueError as error:
             self.message_user(request, str(error), messages.ERROR)
         return None
-
-
-def _or(labels: list[str]) -> str:
-    """“Mastodon or Bluesky”."""
-    if len(labels) < 2:
-        return "".join(labels)
-    return _("%(items)s or %(last)s") % {"items": ", ".join(labels[:-1]), "last": labels[-1]}
 
 
 @admin.register(Notification)

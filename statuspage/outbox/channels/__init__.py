@@ -7,6 +7,7 @@ outbox's services or any view.
 
 from statuspage.outbox.channels import bluesky, chat, mail, mastodon, webhook, x
 from statuspage.outbox.channels.base import Channel
+from statuspage.outbox.models import POST_CHANNELS
 
 CHANNELS: dict[str, Channel] = {
     adapter.CHANNEL.name: adapter.CHANNEL
@@ -27,6 +28,4 @@ def channel_of(message) -> Channel:
 
 def networks_on() -> list[Channel]:
     """The networks progress is posted on (set up in the settings), X first."""
-    from statuspage.outbox.models import POST_CHANNELS
-
     return [CHANNELS[name] for name in POST_CHANNELS if not CHANNELS[name].missing_settings()]
